@@ -1,0 +1,60 @@
+"""Protect work dirs: a new run never silently clobbers a different earlier run."""
+import hashlib
+import json
+import os
+import os.path as osp
+import time
+
+from mmengine.config import Config
+
+STAMP = 'bus_mm_run.json'
+
+
+def config_fingerprint(cfg: Config) -> str:
+    """A short hash of everything in a config except where it writes to."""
+    text = cfg.pretty_text
+    lines = [ln for ln in text.splitlines()
+             if not ln.startswith(('work_dir', 'resume', 'launcher', 'load_from'))]
+    return hashlib.sha256('\n'.join(lines).encode()).hexdigest()[:16]
+
+
+def _has_checkpoints(work_dir: str) -> bool:
+    return osp.isdir(work_dir) and any(
+        f.endswith('.pth') or f == 'last_checkpoint' for f in os.listdir(work_dir))
+
+
+def guard_work_dir(cfg: Config, resume: bool = False,
+                   overwrite: bool = False) -> None:
+    """Check that ``cfg.work_dir`` may be used by this run, then stamp it.
+
+    * A work dir stamped by a run of a *different* config is refused (unless
+      ``overwrite``): name another ``--work-dir``.
+    * A work dir holding checkpoints of the same config is refused without
+      ``--resume`` (continue it) or ``--overwrite`` (retrain; checkpoints are
+      then replaced).
+
+    Args:
+        cfg (Config): The run's config (``work_dir`` set).
+        resume (bool): The run resumes from the work dir.
+        overwrite (bool): The user explicitly allows replacing the run.
+    """
+    work_dir = cfg.work_dir
+    stamp = osp.join(work_dir, STAMP)
+    fp = config_fingerprint(cfg)
+    if osp.isfile(stamp) and not overwrite:
+        with open(stamp) as f:
+            old = json.load(f)
+        if old.get('fingerprint') != fp:
+            raise FileExistsError(
+                f'work dir {work_dir!r} holds a run of a different config '
+                f'({old.get("config")!r}, started {old.get("time")}). Pass '
+                'another --work-dir, or --overwrite to replace that run.')
+    if _has_checkpoints(work_dir) and not (resume or overwrite):
+        raise FileExistsError(
+            f'work dir {work_dir!r} already holds checkpoints of this config. '
+            'Pass --resume to continue that run, --overwrite to retrain from '
+            'scratch (its checkpoints will be replaced), or another --work-dir.')
+    os.makedirs(work_dir, exist_ok=True)
+    with open(stamp, 'w') as f:
+        json.dump(dict(fingerprint=fp, config=cfg.filename,
+                       time=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)

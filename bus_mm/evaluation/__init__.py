@@ -1,0 +1,1 @@
+from .bus_metric import BUSMetric  # noqa: F401

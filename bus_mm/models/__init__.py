@@ -1,0 +1,1 @@
+from . import discriminators, heads, losses, necks, segmentors  # noqa: F401

@@ -1,0 +1,1 @@
+from .complementary_head import ComplementaryHead  # noqa: F401

@@ -1,0 +1,1 @@
+from .c2_attention import C2Attention  # noqa: F401

@@ -1,0 +1,644 @@
+"""TaiChiNet: negative-positive cross-attention network (paper 004, III-IV).
+
+Two sub-U-Nets learn complementary targets: the *negative* path the
+background ``G_n = 1 - G_p``, the *positive* path the lesion ``G_p``. They
+interact three times:
+
+1. C2-attention (:class:`~bus_mm.models.necks.C2Attention`) between the two
+   bottlenecks (deep features), Eqs. (3), (6)-(9);
+2. the complementary head (:class:`~bus_mm.models.heads.ComplementaryHead`)
+   between the two 1-channel logits (shallow features), Eqs. (10)-(12);
+3. the complementary loss (:class:`~bus_mm.models.losses.ComplementaryLoss`),
+   Eq. (18).
+
+Training adds the easy-to-hard curriculum of Sec. IV-C (Eqs. 20-22): in
+stage 1 the lesion path is also supervised by the easy part ``E_p`` of each
+lesion (``loss_easy``), in stage 2 by the hard part ``H_p`` (``loss_hard``)
+and the complementary loss is switched on (``loss_comp``).
+:class:`~bus_mm.engine.hooks.CurriculumHook` sets :attr:`TaiChiNet.stage`;
+``E_p``/``H_p`` come from a U-Net++ teacher
+(:func:`~bus_mm.models.segmentors.unet_plus_plus.curriculum_masks`) through
+:class:`~bus_mm.datasets.transforms.LoadCurriculumMasks` and are packed as
+``data_sample.gt_easy_part`` / ``data_sample.gt_hard_part``.
+
+Sub-U-Net reading (Fig. 3) and Table I's parameter counts
+---------------------------------------------------------
+Each path is mmseg's own :class:`mmseg.models.backbones.UNet` (its
+``encoder``/``decoder`` ModuleLists, ``BasicConvBlock``, ``UpConvBlock``)
+with ``base_channels=32, num_stages=5`` (32-64-128-256-512), two 3x3
+conv-BN-ReLU per block, 2x2 max-pool, and an ``InterpConv`` up-sampler with a
+**3x3** conv (``upsample_cfg=dict(type='InterpConv', kernel_size=3,
+padding=1)``: bilinear x2 then 3x3 conv-BN-ReLU, the "up-sampling + conv" of
+Fig. 3), followed by a 1x1 conv to a 1-channel logit. mmseg's ConvModule
+drops the conv bias in front of BN. Counting (C_in*C_out*9 weights + 2*C BN
+affine parameters):
+
+* encoder, 5 blocks of two convs: 4,714,208
+* decoder up-samplers 512->256, 256->128, 128->64, 64->32 (3x3 conv + BN):
+  1,567,680
+* decoder blocks (2*C -> C, C -> C): 2,352,000
+* final 1x1 conv 32->1: 33
+
+= **8,633,921 = 8.63M** per sub-U-Net (Table I: 8.64M, -0.07%); two paths
+17,267,842 (17.28M, -0.07%); C2-attention adds 1,050,624 (per path 1x1 Q
+512x512, K and V 512x256, with bias) = 18,318,466 (18.33M, -0.07%); the
+default MLP head adds 98 parameters (Model 5's 17.28M = Model 3's). The
+other readings are off by more: mmseg's default 1x1 ``InterpConv`` gives
+7.24M, a 2x2 transposed conv 7.77M, ``DeconvModule`` (4x4) 9.86M. The same
+reading with a (redundant) conv bias before BN, as in the common PyTorch
+U-Net implementations, gives 8,637,345.
+
+Ablations (Table I-III)
+-----------------------
+``TAICHINET_ABLATIONS`` maps a name to the switches of one row; pass
+``ablation='model3'`` (explicit switches override the preset). Table I's text
+and table disagree on Models 7 and TaiChiNet ("Model 5 + CHead",
+"Model 5 + LS"); the parameter counts (18.33M) show that Model 7 = Model 3 +
+CAtt + CHead and TaiChiNet = Model 7 + curriculum, which is what we encode.
+
+* Model 1 (single U-Net_p) is ``use_negative_path=False``: only the positive
+  path is built (8.63M); it is trained with Dice+BCE against ``G_p`` and
+  predicts ``sigmoid(O_p) > 0.5``. Neck, head and complementary loss need both
+  paths and must be off.
+* Models 2-4 and 6 (two paths, no head) predict with the average of the two
+  paths' lesion probabilities, ``(sigmoid(O_p) + 1 - sigmoid(O_n)) / 2``
+  (``test_cfg.predict_with='mean'``, the automatic choice without a head);
+  with a head the prediction is ``sigmoid(O_p)`` (``'positive'``).
+* ``mutual='consistent'`` (Table II, Cons-ML): both paths learn the lesion
+  (``G_p``), the head reads ``sigmoid`` of the other path without the
+  complement, the loss is the consistency MSE and ``'mean'`` averages
+  ``sigmoid(O_p)`` and ``sigmoid(O_n)``.
+* ``head_variant`` in {'a', 'b', 'c'} selects Fig. 10's heads (Table III).
+"""
+import copy
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.config import ConfigDict
+from mmengine.registry import DefaultScope
+from mmengine.structures import PixelData
+from torch import Tensor
+
+from mmseg.models.segmentors import BaseSegmentor, EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         OptSampleList, SampleList)
+
+SUB_UNET = dict(
+    type='UNet',
+    in_channels=3,
+    base_channels=32,
+    num_stages=5,
+    strides=(1, 1, 1, 1, 1),
+    enc_num_convs=(2, 2, 2, 2, 2),
+    dec_num_convs=(2, 2, 2, 2),
+    downsamples=(True, True, True, True),
+    enc_dilations=(1, 1, 1, 1, 1),
+    dec_dilations=(1, 1, 1, 1),
+    norm_cfg=dict(type='BN', requires_grad=True),
+    act_cfg=dict(type='ReLU'),
+    upsample_cfg=dict(type='InterpConv', kernel_size=3, padding=1),
+    norm_eval=False)
+"""The sub-U-Net of Fig. 3 as an mmseg ``UNet`` config (8.63M with the
+1-channel logit conv)."""
+
+_SWITCHES = ('use_negative_path', 'use_c2_attention', 'use_comp_head',
+             'use_comp_loss', 'use_curriculum', 'mutual', 'head_variant')
+
+
+def _row(neg, catt, chead, closs, ls, mutual='complementary', head='c'):
+    return dict(
+        use_negative_path=neg,
+        use_c2_attention=catt,
+        use_comp_head=chead,
+        use_comp_loss=closs,
+        use_curriculum=ls,
+        mutual=mutual,
+        head_variant=head)
+
+
+TAICHINET_ABLATIONS: Dict[str, dict] = {
+    # Table I
+    'model1': _row(False, False, False, False, False),  # U-Net_p, 8.64M
+    'model2': _row(True, False, False, False, False),  # + U-Net_n, 17.28M
+    'model3': _row(True, False, False, True, False),  # M2 + CLoss
+    'model4': _row(True, True, False, False, False),  # M2 + CAtt, 18.33M
+    'model5': _row(True, False, True, True, False),  # M3 + CHead, 17.28M
+    'model6': _row(True, True, False, True, False),  # M3 + CAtt, 18.33M
+    'model7': _row(True, True, True, True, False),  # M3 + CAtt + CHead
+    'taichinet': _row(True, True, True, True, True),  # M7 + LS (curriculum)
+    # Table II: consistent mutual learning (both paths learn the lesion)
+    'taichinet_cons_ml': _row(True, True, True, True, True, 'consistent'),
+    # Table III: complementary heads of Fig. 10 (a) and (b); (c) = taichinet
+    'taichinet_head_a': _row(True, True, True, True, True, head='a'),
+    'taichinet_head_b': _row(True, True, True, True, True, head='b'),
+}
+"""Switches of each ablation row (Tables I-III); ``TaiChiNet(ablation=k)``."""
+
+CURRICULUM_HINT = (
+    'run tools/prepare_curriculum.py <unetpp-config> --checkpoint ... '
+    '--out <curriculum_dir>, or set use_curriculum=False in the model config')
+
+
+class BinarySegmentorMixin:
+    """Inference plumbing shared by bus_mm's 1-channel segmentors.
+
+    Reuses :class:`EncoderDecoder`'s ``predict``/``inference``
+    (``test_cfg.mode`` 'whole' or 'slide') around the class's
+    ``encode_decode``, which must return a (B, 1, H, W) lesion logit at the
+    input size. :meth:`postprocess_result` follows
+    :meth:`BaseSegmentor.postprocess_result` (padding removal, flip, resize to
+    ``ori_shape``) for ``out_channels=1`` and stores
+
+    * ``pred_sem_seg``: ``sigmoid(logit) > test_cfg.threshold`` (0.5), 0/1;
+    * ``seg_logits``: the 1-channel **logit** map (mmseg's base class would
+      store the sigmoid here; we keep the logit so the name holds and
+      ``sigmoid(seg_logits)`` is the lesion probability).
+
+    Requires attributes ``test_cfg`` (ConfigDict), ``align_corners``,
+    ``out_channels`` (1) and ``size_divisor``.
+    """
+
+    predict = EncoderDecoder.predict
+    inference = EncoderDecoder.inference
+    whole_inference = EncoderDecoder.whole_inference
+    slide_inference = EncoderDecoder.slide_inference
+
+    @staticmethod
+    def _build_test_cfg(test_cfg: OptConfigType, **defaults) -> ConfigDict:
+        cfg = ConfigDict(defaults)
+        cfg.update(test_cfg or {})
+        return cfg
+
+    @property
+    def threshold(self) -> float:
+        """Probability threshold of the lesion class."""
+        return float(self.test_cfg.get('threshold', 0.5))
+
+    def _pad_to_divisor(self, inputs: Tensor) -> Tuple[Tensor, int, int]:
+        """Zero-pad (right/bottom) to a multiple of ``size_divisor``."""
+        h, w = inputs.shape[-2:]
+        d = self.size_divisor
+        pad_h, pad_w = (-h) % d, (-w) % d
+        if pad_h or pad_w:
+            inputs = F.pad(inputs, (0, pad_w, 0, pad_h))
+        return inputs, h, w
+
+    def postprocess_result(self,
+                           seg_logits: Tensor,
+                           data_samples: OptSampleList = None) -> SampleList:
+        """Convert (B, 1, H, W) logits to :obj:`SegDataSample` predictions.
+
+        Args:
+            seg_logits (Tensor): Lesion logits at the (padded) input size.
+            data_samples (list[:obj:`SegDataSample`], optional): Samples whose
+                metainfo (``padding_size``/``img_padding_size``, ``flip``,
+                ``ori_shape``) maps the logits back to the original image.
+
+        Returns:
+            list[:obj:`SegDataSample`]: With ``seg_logits`` (1-channel logit)
+            and ``pred_sem_seg`` (0/1, long) at ``ori_shape``.
+        """
+        batch_size, channels, height, width = seg_logits.shape
+        if channels != 1:
+            raise ValueError(f'{type(self).__name__} predicts one lesion '
+                             f'logit channel, got {channels}')
+        only_prediction = data_samples is None
+        if only_prediction:
+            data_samples = [SegDataSample() for _ in range(batch_size)]
+        for i in range(batch_size):
+            logit = seg_logits[i:i + 1]
+            if not only_prediction:
+                meta = data_samples[i].metainfo
+                pad = meta.get('img_padding_size',
+                               meta.get('padding_size', [0] * 4))
+                left, right, top, bottom = pad
+                logit = logit[:, :, top:height - bottom, left:width - right]
+                if meta.get('flip', False):
+                    direction = meta.get('flip_direction', None)
+                    assert direction in ['horizontal', 'vertical']
+                    logit = logit.flip(dims=(3, ) if direction ==
+                                       'horizontal' else (2, ))
+                if 'ori_shape' in meta:
+                    logit = resize(
+                        logit,
+                        size=meta['ori_shape'],
+                        mode='bilinear',
+                        align_corners=self.align_corners,
+                        warning=False)
+            logit = logit.squeeze(0)
+            pred = (logit.sigmoid() > self.threshold).long()
+            data_samples[i].set_data({
+                'seg_logits': PixelData(data=logit),
+                'pred_sem_seg': PixelData(data=pred)
+            })
+        return data_samples
+
+
+def stack_gt(data_samples: SampleList,
+             key: str,
+             size: Tuple[int, int],
+             pad_val: int = 255) -> Tensor:
+    """Stack ``data_sample.<key>.data`` (1, h, w) to (B, 1, H, W) longs.
+
+    Maps smaller than ``size`` are padded right/bottom with ``pad_val`` (the
+    ignore index), as mmseg's ``stack_batch`` pads ``gt_sem_seg``; the data
+    preprocessor does not pad extra fields such as ``gt_easy_part``.
+    """
+    maps = []
+    for sample in data_samples:
+        if key not in sample:
+            raise KeyError(f'data_sample has no {key}')
+        data = sample.get(key).data
+        if data.dim() == 2:
+            data = data[None]
+        h, w = data.shape[-2:]
+        if h > size[0] or w > size[1]:
+            raise ValueError(f'{key} of size {(h, w)} is larger than the '
+                             f'batch input {tuple(size)}')
+        if (h, w) != tuple(size):
+            data = F.pad(data, (0, size[1] - w, 0, size[0] - h),
+                         value=pad_val)
+        maps.append(data.long())
+    return torch.stack(maps)
+
+
+@MODELS.register_module()
+class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
+    """Negative-positive cross-attention network with curriculum learning.
+
+    Args:
+        backbone (dict): Config of each path's sub-U-Net; must build an mmseg
+            ``UNet`` (or any module with ``encoder``/``decoder`` ModuleLists
+            and ``base_channels``). Defaults to :data:`SUB_UNET`.
+        neck (dict): C2-attention config; ``in_channels`` defaults to the
+            bottleneck width. Defaults to ``dict(type='C2Attention')``.
+        comp_head (dict): Complementary head config; ``variant`` and
+            ``complement`` are set from ``head_variant`` and ``mutual``.
+            Defaults to ``dict(type='ComplementaryHead')``.
+        loss_seg (dict): Segmentation loss L_S (Dice + BCE, Eqs. 14-17) used
+            for every target. Defaults to ``dict(type='DiceBCELoss')``.
+        loss_comp (dict): Complementary loss L_C (Eq. 18); ``mode`` is set
+            from ``mutual``. Defaults to ``dict(type='ComplementaryLoss')``.
+        ablation (str): Preset of :data:`TAICHINET_ABLATIONS` that fills the
+            switches left as ``None``. Defaults to 'taichinet'.
+        use_negative_path (bool, optional): Build the negative (background)
+            U-Net. ``False`` is Table I's Model 1.
+        use_c2_attention (bool, optional): C2-attention at the bottleneck.
+        use_comp_head (bool, optional): Complementary head on the logits.
+        use_comp_loss (bool, optional): Complementary loss L_C (in stage 2
+            only when the curriculum is on, always otherwise).
+        use_curriculum (bool, optional): Easy-to-hard curriculum (needs
+            ``gt_easy_part`` / ``gt_hard_part`` in the data samples).
+        mutual (str, optional): 'complementary' (TaiChiNet) or 'consistent'
+            (Table II: the negative path also learns the lesion).
+        head_variant (str, optional): 'a', 'b' or 'c' (Table III, Fig. 10).
+        easy_weight (float): Weight of the stage-1 term Dice+BCE(O_p, E_p).
+            Defaults to 1.0.
+        hard_weight (float): Weight of the stage-2 term Dice+BCE(O_p, H_p).
+            Defaults to 1.0.
+        ignore_empty_parts (bool): If True, an image whose ``E_p`` (stage 1)
+            or ``H_p`` (stage 2) is empty gets no part term. If False
+            (default, the paper's Eqs. 21-22 as written) the empty part is
+            a target too: its smoothed Dice term stays bounded
+            (``S / (S + 1)``, see ``DiceBCELoss``) and, with BCE, pushes
+            ``O_p`` towards background on that image.
+        stage (int): Initial curriculum stage (1 or 2); a
+            ``CurriculumHook`` updates it during training. Defaults to 1.
+        train_cfg (dict, optional): Unused, kept for the mmseg interface.
+        test_cfg (dict, optional): ``mode`` ('whole' | 'slide', with
+            ``crop_size``/``stride``), ``threshold`` (0.5) and
+            ``predict_with`` ('positive' | 'negative' | 'mean'; default
+            'mean' for two paths without a head, else 'positive').
+        data_preprocessor (dict, optional): A ``SegDataPreProcessor`` config;
+            ``mean=[0, 0, 0], std=[255, 255, 255]`` gives the paper's [0, 1]
+            input range.
+        init_cfg (dict or list[dict], optional): Initialization config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType = SUB_UNET,
+                 neck: ConfigType = dict(type='C2Attention'),
+                 comp_head: ConfigType = dict(type='ComplementaryHead'),
+                 loss_seg: ConfigType = dict(type='DiceBCELoss'),
+                 loss_comp: ConfigType = dict(type='ComplementaryLoss'),
+                 ablation: str = 'taichinet',
+                 use_negative_path: Optional[bool] = None,
+                 use_c2_attention: Optional[bool] = None,
+                 use_comp_head: Optional[bool] = None,
+                 use_comp_loss: Optional[bool] = None,
+                 use_curriculum: Optional[bool] = None,
+                 mutual: Optional[str] = None,
+                 head_variant: Optional[str] = None,
+                 easy_weight: float = 1.0,
+                 hard_weight: float = 1.0,
+                 ignore_empty_parts: bool = False,
+                 stage: int = 1,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None):
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if ablation not in TAICHINET_ABLATIONS:
+            raise ValueError(f'TaiChiNet: unknown ablation {ablation!r}; '
+                             f'choose from {sorted(TAICHINET_ABLATIONS)}')
+        switches = dict(TAICHINET_ABLATIONS[ablation])
+        given = dict(
+            use_negative_path=use_negative_path,
+            use_c2_attention=use_c2_attention,
+            use_comp_head=use_comp_head,
+            use_comp_loss=use_comp_loss,
+            use_curriculum=use_curriculum,
+            mutual=mutual,
+            head_variant=head_variant)
+        switches.update({k: v for k, v in given.items() if v is not None})
+        self._check_switches(switches)
+        for key in _SWITCHES:
+            setattr(self, key, switches[key])
+        self.ablation = ablation
+
+        self.backbone_p = self._build_sub_unet(backbone)
+        width = self.backbone_p.base_channels
+        self.conv_seg_p = nn.Conv2d(width, 1, kernel_size=1)
+        if self.use_negative_path:
+            self.backbone_n = self._build_sub_unet(backbone)
+            self.conv_seg_n = nn.Conv2d(width, 1, kernel_size=1)
+        bottleneck = width * 2**(len(self.backbone_p.encoder) - 1)
+        if self.use_c2_attention:
+            neck = copy.deepcopy(dict(neck))
+            neck.setdefault('in_channels', bottleneck)
+            self.neck = MODELS.build(neck)
+        if self.use_comp_head:
+            comp_head = copy.deepcopy(dict(comp_head))
+            comp_head.setdefault('variant', self.head_variant)
+            comp_head.setdefault('complement',
+                                 self.mutual == 'complementary')
+            self.comp_head = MODELS.build(comp_head)
+        self.loss_seg = MODELS.build(loss_seg)
+        if self.use_comp_loss:
+            loss_comp = copy.deepcopy(dict(loss_comp))
+            loss_comp.setdefault('mode', self.mutual)
+            self.loss_comp = MODELS.build(loss_comp)
+        self.easy_weight = easy_weight
+        self.hard_weight = hard_weight
+        self.ignore_empty_parts = ignore_empty_parts
+        self.stage = stage
+
+        self.size_divisor = self._size_divisor(self.backbone_p)
+        self.align_corners = False
+        self.num_classes = 2
+        self.out_channels = 1
+        self.train_cfg = train_cfg
+        auto = 'mean' if (self.use_negative_path
+                          and not self.use_comp_head) else 'positive'
+        self.test_cfg = self._build_test_cfg(
+            test_cfg, mode='whole', threshold=0.5, predict_with=auto)
+        if self.test_cfg.predict_with not in ('positive', 'negative', 'mean'):
+            raise ValueError('TaiChiNet: test_cfg.predict_with must be '
+                             "'positive', 'negative' or 'mean', got "
+                             f'{self.test_cfg.predict_with!r}')
+        if (self.test_cfg.predict_with != 'positive'
+                and not self.use_negative_path):
+            raise ValueError('TaiChiNet: test_cfg.predict_with='
+                             f'{self.test_cfg.predict_with!r} needs the '
+                             'negative path (use_negative_path=True)')
+
+    @classmethod
+    def ablation_cfg(cls, name: str, **overrides) -> dict:
+        """Model config of an ablation row, e.g. ``ablation_cfg('model3')``.
+
+        Args:
+            name (str): Key of :data:`TAICHINET_ABLATIONS`.
+            **overrides: Other constructor arguments.
+
+        Returns:
+            dict: ``dict(type='TaiChiNet', ablation=name, **switches,
+            **overrides)``.
+        """
+        if name not in TAICHINET_ABLATIONS:
+            raise ValueError(f'TaiChiNet: unknown ablation {name!r}; '
+                             f'choose from {sorted(TAICHINET_ABLATIONS)}')
+        cfg = dict(type=cls.__name__, ablation=name)
+        cfg.update(TAICHINET_ABLATIONS[name])
+        cfg.update(overrides)
+        return cfg
+
+    @staticmethod
+    def _check_switches(s: dict) -> None:
+        if s['mutual'] not in ('complementary', 'consistent'):
+            raise ValueError("TaiChiNet: mutual must be 'complementary' or "
+                             f"'consistent', got {s['mutual']!r}")
+        if not s['use_negative_path']:
+            on = [
+                k for k in ('use_c2_attention', 'use_comp_head',
+                            'use_comp_loss') if s[k]
+            ]
+            if on:
+                raise ValueError(
+                    f'TaiChiNet: {", ".join(on)} need(s) both paths; set '
+                    'use_negative_path=True or turn them off (Model 1 is '
+                    "ablation='model1')")
+
+    @staticmethod
+    def _build_sub_unet(cfg: ConfigType) -> nn.Module:
+        # mmcv's build_upsample_layer looks 'InterpConv' up in the current
+        # default scope; outside an mmseg runner (no scope yet) use mmseg's.
+        scope = None if DefaultScope.get_current_instance() else 'mmseg'
+        with DefaultScope.overwrite_default_scope(scope):
+            net = MODELS.build(copy.deepcopy(cfg))
+        if not all(
+                isinstance(getattr(net, name, None), nn.ModuleList)
+                for name in ('encoder', 'decoder')):
+            raise TypeError(
+                'TaiChiNet: backbone must build an mmseg UNet-like module '
+                'with `encoder` and `decoder` ModuleLists (access to the '
+                f'bottleneck is needed for C2-attention), got {cfg["type"]}')
+        return net
+
+    @staticmethod
+    def _size_divisor(net: nn.Module) -> int:
+        num_stages = len(net.encoder)
+        strides = getattr(net, 'strides', (1, ) * num_stages)
+        downsamples = getattr(net, 'downsamples', (True, ) * (num_stages - 1))
+        rate = 1
+        for i in range(1, num_stages):
+            if strides[i] == 2 or downsamples[i - 1]:
+                rate *= 2
+        return rate
+
+    @property
+    def stage(self) -> int:
+        """Curriculum stage: 1 (easy parts) or 2 (hard parts + L_C)."""
+        return self._stage
+
+    @stage.setter
+    def stage(self, value: int) -> None:
+        if value not in (1, 2):
+            raise ValueError(f'TaiChiNet.stage must be 1 or 2, got {value!r}')
+        self._stage = int(value)
+
+    # ------------------------------------------------------------------ #
+    # network
+    # ------------------------------------------------------------------ #
+    @staticmethod
+    def _encode(net: nn.Module, x: Tensor) -> List[Tensor]:
+        outs = []
+        for enc in net.encoder:
+            x = enc(x)
+            outs.append(x)
+        return outs
+
+    @staticmethod
+    def _decode(net: nn.Module, enc_outs: List[Tensor]) -> Tensor:
+        x = enc_outs[-1]
+        for i in reversed(range(len(net.decoder))):
+            x = net.decoder[i](enc_outs[i], x)
+        return x
+
+    def extract_feat(
+            self,
+            inputs: Tensor) -> Tuple[Optional[List[Tensor]], List[Tensor]]:
+        """Encoder features of both paths, bottlenecks after C2-attention.
+
+        Args:
+            inputs (Tensor): Images (B, C, H, W), H and W divisible by
+                ``size_divisor``.
+
+        Returns:
+            tuple: ``(enc_n, enc_p)``, lists of the encoder stages' outputs
+            (``enc_n`` is ``None`` without the negative path); the last
+            entries are ``F'_n`` and ``F'_p``.
+        """
+        enc_p = self._encode(self.backbone_p, inputs)
+        enc_n = None
+        if self.use_negative_path:
+            enc_n = self._encode(self.backbone_n, inputs)
+        if self.use_c2_attention:
+            enc_n[-1], enc_p[-1] = self.neck(enc_n[-1], enc_p[-1])
+        return enc_n, enc_p
+
+    def forward_paths(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Run both paths and the head.
+
+        Args:
+            inputs (Tensor): Images (B, C, H, W), any size (zero-padded to
+                ``size_divisor`` internally, outputs cropped back).
+
+        Returns:
+            dict[str, Tensor]: (B, 1, H, W) logits ``pre_p``/``pre_n``
+            (decoders, ``O'_p``/``O'_n``) and ``logit_p``/``logit_n`` (after
+            the head, ``O_p``/``O_n``); the ``_n`` keys only with the
+            negative path.
+        """
+        x, h, w = self._pad_to_divisor(inputs)
+        enc_n, enc_p = self.extract_feat(x)
+        outs = dict(pre_p=self.conv_seg_p(self._decode(self.backbone_p,
+                                                       enc_p)))
+        if self.use_negative_path:
+            outs['pre_n'] = self.conv_seg_n(
+                self._decode(self.backbone_n, enc_n))
+        outs = {k: v[..., :h, :w] for k, v in outs.items()}
+        if self.use_comp_head:
+            outs['logit_n'], outs['logit_p'] = self.comp_head(
+                outs['pre_n'], outs['pre_p'])
+        else:
+            outs['logit_p'] = outs['pre_p']
+            if self.use_negative_path:
+                outs['logit_n'] = outs['pre_n']
+        return outs
+
+    def lesion_logit(self, outs: Dict[str, Tensor]) -> Tensor:
+        """The lesion logit used for prediction (``test_cfg.predict_with``).
+
+        'positive': ``O_p``; 'negative': the lesion read from the negative
+        path (``-O_n``, i.e. ``1 - sigmoid(O_n)``, or ``O_n`` for consistent
+        mutual learning); 'mean': the logit of the average of both lesion
+        probabilities (Model 2).
+        """
+        mode = self.test_cfg.predict_with
+        if mode == 'positive':
+            return outs['logit_p']
+        neg = -outs['logit_n'] if self.mutual == 'complementary' \
+            else outs['logit_n']
+        if mode == 'negative':
+            return neg
+        prob = 0.5 * (outs['logit_p'].sigmoid() + neg.sigmoid())
+        return torch.logit(prob, eps=1e-6)
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """Lesion logits (B, 1, H, W) at the input size."""
+        return self.lesion_logit(self.forward_paths(inputs))
+
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Tensor:
+        """Network forward ('tensor' mode): lesion logits (B, 1, H, W)."""
+        return self.encode_decode(inputs, None)
+
+    # ------------------------------------------------------------------ #
+    # losses
+    # ------------------------------------------------------------------ #
+    def _part(self, data_samples: SampleList, key: str,
+              size: Tuple[int, int]) -> Tensor:
+        try:
+            return stack_gt(data_samples, key, size)
+        except KeyError:
+            raise KeyError(
+                f'TaiChiNet(use_curriculum=True) needs data_sample.{key} '
+                f'(stage {self.stage}): add LoadCurriculumMasks(curriculum_'
+                'dir=...) after LoadAnnotations and pack it with '
+                f'PackBUSInputs; to create the masks {CURRICULUM_HINT}'
+            ) from None
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Training losses (Eqs. 13-22).
+
+        Keys: ``loss_seg_p`` = L_S(O_p, G_p); ``loss_seg_n`` = L_S(O_n, G_n)
+        (G_n = 1 - G_p; G_p for consistent mutual learning); with the
+        curriculum ``loss_easy`` = L_S(O_p, E_p) in stage 1 and
+        ``loss_hard`` = L_S(O_p, H_p) in stage 2; ``loss_comp`` = L_C(O_n,
+        O_p) in stage 2 (always without curriculum) when enabled. Pixels
+        with the ignore index 255 (padding) are excluded everywhere.
+
+        Args:
+            inputs (Tensor): Images (B, C, H, W).
+            data_samples (list[:obj:`SegDataSample`]): With ``gt_sem_seg``
+                (0/1) and, for the curriculum, ``gt_easy_part`` and
+                ``gt_hard_part``.
+
+        Returns:
+            dict[str, Tensor]: Loss items.
+        """
+        outs = self.forward_paths(inputs)
+        size = tuple(outs['logit_p'].shape[-2:])
+        gt = stack_gt(data_samples, 'gt_sem_seg', size)
+        ignore = self.loss_seg.ignore_index if hasattr(
+            self.loss_seg, 'ignore_index') else 255
+        valid = gt != ignore
+        losses = dict(loss_seg_p=self.loss_seg(outs['logit_p'], gt))
+        if self.use_negative_path:
+            gt_n = gt if self.mutual == 'consistent' else torch.where(
+                valid, 1 - gt, gt)
+            losses['loss_seg_n'] = self.loss_seg(outs['logit_n'], gt_n)
+        if self.use_curriculum:
+            key, name, weight = (('gt_easy_part', 'loss_easy',
+                                  self.easy_weight) if self.stage == 1 else
+                                 ('gt_hard_part', 'loss_hard',
+                                  self.hard_weight))
+            part = self._part(data_samples, key, size)
+            part = torch.where(valid, part, gt)  # keep padding ignored
+            if self.ignore_empty_parts:
+                empty = ~(part == 1).flatten(1).any(1)
+                part[empty] = ignore
+            losses[name] = weight * self.loss_seg(outs['logit_p'], part)
+        if self.use_comp_loss and (not self.use_curriculum
+                                   or self.stage == 2):
+            losses['loss_comp'] = self.loss_comp(
+                outs['logit_n'], outs['logit_p'], valid_mask=valid)
+        return losses

@@ -1,0 +1,21 @@
+# Adam 1e-4 (both papers), iteration-based loop with validation and the best
+# checkpoint by the per-image lesion IoU.
+max_iters = 20000
+val_interval = 1000
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.0))
+param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=val_interval)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False,
+                    interval=val_interval, max_keep_ckpts=2,
+                    save_best='IoU', rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))

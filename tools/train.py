@@ -1,0 +1,103 @@
+"""Train a bus_mm (or any mmseg) segmentor: the mmseg ``tools/train.py`` interface.
+
+Example::
+
+    python tools/train.py configs/assgan/assgan_phantom-demo.py
+    python tools/train.py configs/assgan_sdbui_15pct.py --work-dir work_dirs/sdbui --amp
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from bus_mm.engine.run_guard import guard_work_dir  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a BUS segmentor')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', action='store_true',
+        help='resume from the latest checkpoint in the work dir')
+    parser.add_argument(
+        '--overwrite', action='store_true',
+        help='allow retraining in a work dir that already holds a run '
+        '(its checkpoints are replaced)')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='automatic mixed precision (needs a CUDA GPU)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, xxx=yyy format (mmengine DictAction)')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch every optimizer wrapper of ``cfg`` to ``AmpOptimWrapper``."""
+    import torch
+    if not torch.cuda.is_available():
+        raise SystemExit('--amp needs a CUDA GPU (torch.cuda.is_available() is '
+                         'False); drop --amp to train in fp32 on the CPU.')
+    ow = cfg.optim_wrapper
+    wrappers = ([v for v in ow.values() if isinstance(v, dict) and 'type' in v]
+                if 'constructor' in ow and 'type' not in ow else [ow])
+    for w in wrappers:
+        if w['type'] == 'AmpOptimWrapper':
+            print_log('AMP is already enabled in the config.', logger='current',
+                      level=logging.WARNING)
+            continue
+        if w['type'] != 'OptimWrapper':
+            raise SystemExit(f'--amp supports OptimWrapper, got {w["type"]}')
+        w['type'] = 'AmpOptimWrapper'
+        w['loss_scale'] = 'dynamic'
+
+
+def load_config(config: str, cfg_options=None, work_dir=None) -> Config:
+    """Load a config with CLI overrides and a default work dir, mmseg-style."""
+    if not osp.isfile(config):
+        raise SystemExit(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg.launcher = args.launcher
+    if args.amp:
+        enable_amp(cfg)
+    cfg.resume = args.resume
+    if int(os.environ.get('RANK', 0)) == 0:
+        guard_work_dir(cfg, resume=args.resume, overwrite=args.overwrite)
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        from mmseg.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
