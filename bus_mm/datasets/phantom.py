@@ -400,6 +400,7 @@ def _draw_distractors(rng: np.random.Generator, s: _Scene, db: np.ndarray,
                                         rng.uniform(0.6, 1.2) * h, 2.0 * sc)
                 m = (wgt > 0.5).astype(np.uint8)
                 gain = _lerp(-8.0, -14.0, d)
+                bright = focus.astype(np.float32)
             elif kind == 'edge':  # poor probe contact at one side
                 width = rng.uniform(0.04, 0.12) * w
                 soft_px = 0.02 * w + 1.0
@@ -440,6 +441,8 @@ def _draw_distractors(rng: np.random.Generator, s: _Scene, db: np.ndarray,
                     ring = cv2.dilate(m, np.ones((kk, kk), np.uint8)) - m
                     db += wall * _blur(ring.astype(np.float32), 0.6 * sc)
             db += gain * wgt
+            if kind == 'fibrous':  # echogenic focus casting the shadow
+                db += 8.0 * _blur(bright, 0.8 * sc)
             if kind == 'rib':  # bright surface, not shadowed itself
                 surf = np.minimum(_blur(surf, 0.7 * sc) * 1.5, 1.0)
                 db[:] = db * (1 - surf) + 9.0 * surf

@@ -27,8 +27,8 @@ def guard_work_dir(cfg: Config, resume: bool = False,
                    overwrite: bool = False) -> None:
     """Check that ``cfg.work_dir`` may be used by this run, then stamp it.
 
-    * A work dir stamped by a run of a *different* config is refused (unless
-      ``overwrite``): name another ``--work-dir``.
+    * A work dir stamped by a run of a *different* config is refused unless
+      the run resumes it (e.g. a longer schedule) or ``overwrite`` is given.
     * A work dir holding checkpoints of the same config is refused without
       ``--resume`` (continue it) or ``--overwrite`` (retrain; checkpoints are
       then replaced).
@@ -41,7 +41,7 @@ def guard_work_dir(cfg: Config, resume: bool = False,
     work_dir = cfg.work_dir
     stamp = osp.join(work_dir, STAMP)
     fp = config_fingerprint(cfg)
-    if osp.isfile(stamp) and not overwrite:
+    if osp.isfile(stamp) and not (overwrite or resume):
         with open(stamp) as f:
             old = json.load(f)
         if old.get('fingerprint') != fp:

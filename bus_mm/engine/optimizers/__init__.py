@@ -1,0 +1,1 @@
+from .multi_optim_constructor import MultiOptimWrapperConstructor  # noqa: F401

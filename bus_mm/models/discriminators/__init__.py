@@ -1,0 +1,1 @@
+from .patch_discriminator import PatchDiscriminator  # noqa: F401

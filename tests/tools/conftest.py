@@ -1,0 +1,34 @@
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def run_tool(*args, check=True, timeout=600):
+    """Run ``python tools/<name>.py args...`` from the repo root like a user."""
+    env = dict(__import__('os').environ, OMP_NUM_THREADS='1',
+               PYTHONUNBUFFERED='1')
+    proc = subprocess.run([sys.executable, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+    return proc
+
+
+@pytest.fixture(scope='session')
+def phantom_root(tmp_path_factory):
+    """A small phantom set in the BUSI layout, shared by the tool tests."""
+    from bus_mm.datasets.phantom import make_phantom_dataset
+    root = str(tmp_path_factory.mktemp('phantom') / 'data')
+    make_phantom_dataset(root, num_benign=24, num_malignant=12, num_normal=4,
+                         size=(96, 96), seed=0)
+    return root
+
+
+def data_root_options(root):
+    return [f'{k}_dataloader.dataset.data_root={root}'
+            for k in ('train', 'val', 'test')]

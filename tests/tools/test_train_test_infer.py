@@ -1,0 +1,97 @@
+"""End to end through the command-line tools on phantom data, as a user runs them."""
+import json
+import os
+import os.path as osp
+
+import cv2
+import pytest
+import torch
+
+from .conftest import data_root_options, run_tool
+
+CONFIG = 'configs/demo/unet_phantom-demo.py'
+FAST = ['train_cfg.max_iters=4', 'train_cfg.val_interval=2',
+        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
+
+
+@pytest.fixture(scope='module')
+def trained(phantom_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('run') / 'unet')
+    opts = FAST + data_root_options(phantom_root)
+    run_tool('tools/train.py', CONFIG, '--work-dir', work, '--cfg-options',
+             *opts)
+    return work, opts
+
+
+def test_train_writes_checkpoints_split_and_logs(trained):
+    work, _ = trained
+    files = os.listdir(work)
+    assert 'iter_4.pth' in files and 'split.json' in files
+    assert any(f.startswith('best_IoU') for f in files)
+    split = json.load(open(osp.join(work, 'split.json')))
+    assert split['test'] and not set(split['test']) & set(split['train'])
+    # checkpoints load under torch's default weights_only=True
+    ckpt = torch.load(osp.join(work, 'iter_4.pth'))
+    assert ckpt['meta']['iter'] == 4 and 'message_hub' in ckpt
+
+
+def test_resume_continues_and_refuses_clobber(trained):
+    work, opts = trained
+    # same work dir without --resume: refused, nothing overwritten
+    before = os.path.getmtime(osp.join(work, 'iter_4.pth'))
+    proc = run_tool('tools/train.py', CONFIG, '--work-dir', work,
+                    '--cfg-options', *opts, check=False)
+    assert proc.returncode != 0 and '--resume' in proc.stderr
+    assert os.path.getmtime(osp.join(work, 'iter_4.pth')) == before
+    # a different config in the same work dir: refused
+    proc = run_tool('tools/train.py', CONFIG, '--work-dir', work,
+                    '--cfg-options', *opts, 'optim_wrapper.optimizer.lr=0.5',
+                    check=False)
+    assert proc.returncode != 0 and 'different config' in proc.stderr
+    # --resume continues from iter 4 to 6 (a longer schedule may resume)
+    more = [o for o in opts if not o.startswith('train_cfg.max_iters')]
+    proc = run_tool('tools/train.py', CONFIG, '--work-dir', work, '--resume',
+                    '--cfg-options', *more, 'train_cfg.max_iters=6')
+    assert 'resumed' in (proc.stdout + proc.stderr).lower()
+    assert osp.isfile(osp.join(work, 'iter_6.pth'))
+    assert torch.load(osp.join(work, 'iter_6.pth'))['meta']['iter'] == 6
+
+
+def test_test_tool_metrics_overlays_masks(trained, tmp_path):
+    work, opts = trained
+    out = str(tmp_path / 'test')
+    run_tool('tools/test.py', CONFIG, osp.join(work, 'iter_4.pth'),
+             '--work-dir', out, '--show-dir', out + '/overlays', '--out',
+             out + '/masks', '--csv', out + '/per_image.csv', '--cfg-options',
+             *opts)
+    metrics = json.load(open(osp.join(out, 'test_metrics.json')))['metrics']
+    m = metrics['model']
+    assert 0.0 <= m['IoU'] <= 1.0 and m['num_images'] > 0
+    overlays = os.listdir(out + '/overlays')
+    masks = os.listdir(out + '/masks')
+    assert len(overlays) == len(masks) == m['num_images']
+    mask = cv2.imread(osp.join(out, 'masks', masks[0]), cv2.IMREAD_UNCHANGED)
+    assert set(mask.ravel().tolist()) <= {0, 255}
+    ov = cv2.imread(osp.join(out, 'overlays', overlays[0]))
+    assert ov.ndim == 3 and ov.shape[:2] == mask.shape
+    assert osp.isfile(out + '/per_image.csv')
+
+
+def test_infer_folder_writes_masks_and_overlays(trained, phantom_root,
+                                                tmp_path):
+    work, opts = trained
+    out = str(tmp_path / 'infer')
+    run_tool('tools/infer.py', CONFIG, osp.join(work, 'iter_4.pth'),
+             osp.join(phantom_root, 'malignant'), '--out-dir', out,
+             '--device', 'cpu', '--batch-size', '3')
+    masks = sorted(os.listdir(osp.join(out, 'masks')))
+    assert len(masks) == 12 and 'malignant (1).png' in masks
+    m = cv2.imread(osp.join(out, 'masks', 'malignant (1).png'),
+                   cv2.IMREAD_UNCHANGED)
+    img = cv2.imread(osp.join(phantom_root, 'malignant', 'malignant (1).png'))
+    assert m.shape == img.shape[:2]
+    assert len(os.listdir(osp.join(out, 'overlays'))) == 12

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Distributed training with torchrun, as mmseg's tools/dist_train.sh:
+#   bash tools/dist_train.sh CONFIG GPUS [train.py args...]
+# On a CPU-only machine torchrun uses the gloo backend if the config sets
+# env_cfg.dist_cfg.backend=gloo (e.g. --cfg-options env_cfg.dist_cfg.backend=gloo).
+CONFIG=$1
+GPUS=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+$PYTHON -m torch.distributed.run \
+    --nnodes=$NNODES \
+    --node_rank=$NODE_RANK \
+    --master_addr=$MASTER_ADDR \
+    --nproc_per_node=$GPUS \
+    --master_port=$PORT \
+    "$(dirname "$0")/train.py" \
+    "$CONFIG" \
+    --launcher pytorch ${@:3}
