@@ -67,6 +67,29 @@ def enable_amp(cfg: Config) -> None:
         w['loss_scale'] = 'dynamic'
 
 
+def init_cpu_distributed(cfg: Config, launcher: str) -> None:
+    """Make ``--launcher pytorch`` work on CPU-only machines (gloo).
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and its model
+    wrappers pass ``device_ids=[LOCAL_RANK]``, neither of which a CPU model
+    allows. So we start the gloo group ourselves (the runner then skips its
+    own init) and build the DDP wrapper(s) with ``device_ids=None``.
+    """
+    import torch
+    import torch.distributed as dist
+    if launcher != 'pytorch' or torch.cuda.is_available():
+        return
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    print_log(f'CPU distributed training: gloo, rank {dist.get_rank()} of '
+              f'{dist.get_world_size()}', logger='current')
+
+
 def load_config(config: str, cfg_options=None, work_dir=None) -> Config:
     """Load a config with CLI overrides and a default work dir, mmseg-style."""
     if not osp.isfile(config):
@@ -89,6 +112,7 @@ def main(argv=None):
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
+    init_cpu_distributed(cfg, args.launcher)
     if int(os.environ.get('RANK', 0)) == 0:
         guard_work_dir(cfg, resume=args.resume, overwrite=args.overwrite)
     if 'runner_type' not in cfg:

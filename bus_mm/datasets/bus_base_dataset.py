@@ -28,6 +28,9 @@ class BUSBaseDataset(BaseSegDataset):
             sample.
         split_part (str): Which part to load: 'train', 'val', 'test',
             'labeled', 'unlabeled' or 'all'.
+        missing_root_hint (str, optional): Extra advice appended to the error
+            raised when ``data_root`` does not exist (e.g. which config to use
+            without that data set).
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`
             (``pipeline``, ``test_mode``, ``serialize_data``...).
     """
@@ -39,6 +42,7 @@ class BUSBaseDataset(BaseSegDataset):
                  data_root: str,
                  split: Union[None, str, dict] = None,
                  split_part: str = 'all',
+                 missing_root_hint: Optional[str] = None,
                  **kwargs) -> None:
         parts = ('all', 'train', 'val', 'test', 'labeled', 'unlabeled')
         if split_part not in parts:
@@ -50,6 +54,7 @@ class BUSBaseDataset(BaseSegDataset):
         self.split_spec = split
         self.split_part = split_part
         self.split_dict: Optional[dict] = None
+        self.missing_root_hint = missing_root_hint
         kwargs.setdefault('reduce_zero_label', False)
         super().__init__(data_root=data_root, **kwargs)
 
@@ -67,7 +72,9 @@ class BUSBaseDataset(BaseSegDataset):
         if not self.data_root or not osp.isdir(self.data_root):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data root {self.data_root!r} does not '
-                f'exist. Expected layout: {self.LAYOUT}')
+                f'exist. Expected layout: {self.LAYOUT}.'
+                + (f' {self.missing_root_hint}' if self.missing_root_hint
+                   else ''))
 
     def load_data_list(self) -> List[dict]:
         """Scan the root, apply the split and return mmseg data infos."""

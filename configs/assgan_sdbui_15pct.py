@@ -1,0 +1,73 @@
+# ASSGAN, the paper's headline setting (Zhai et al. 2022, Sec. 3-4, Table 1):
+# SDBUI-style folder data, 320x320, 15% labeled = 195 labeled + 1110 unlabeled
+# training images, 150 val, 350 test; ResNet-101 DeepLabV3+ (G1) and PSPNet
+# (G2); Adam 1e-4 per network; gamma 0.5; 200 supervised + 500
+# semi-supervised epochs.
+#
+# Data: put the 1805 images at data/SDBUI/images/<id>.png and masks at
+# data/SDBUI/masks/<id>.png (or override data_root with --cfg-options). Without
+# SDBUI use configs/assgan/assgan_busi_18pct.py (BUSI) or the CPU demo
+# configs/assgan/assgan_phantom-demo.py (built-in phantom data).
+#
+# An "epoch" is one pass over the 195 labeled images at 4 labeled images per
+# batch (49 iterations), so 700 epochs = 34300 iterations and the
+# semi-supervised phase (Algorithm 2) starts at epoch 200 = iteration 9800.
+# The paper does not give its batch size; we use 8 = 4 labeled + 4 unlabeled.
+_base_ = [
+    '_base_/models/assgan_deeplabv3plus_pspnet.py',
+    '_base_/datasets/bus_folder.py', '_base_/default_runtime.py',
+    '_base_/schedules/assgan_iter.py'
+]
+data_root = 'data/SDBUI'
+crop_size = (320, 320)
+split = dict(type='ratio', val=150, test=350, labeled=195, seed=0)
+missing_root_hint = ('ASSGAN\'s SDBUI is a private data set: put yours there, '
+                     'or train on the built-in phantoms with '
+                     'configs/assgan/assgan_phantom-demo.py (python '
+                     'tools/make_phantoms.py data/phantom first), or on BUSI '
+                     'with configs/assgan/assgan_busi_18pct.py.')
+train_pipeline = [
+    dict(type='LoadBUSImageFromFile'),
+    dict(type='LoadBUSAnnotations'),
+    dict(type='Resize', scale=crop_size, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackBUSInputs'),
+]
+test_pipeline = [
+    dict(type='LoadBUSImageFromFile'),
+    dict(type='Resize', scale=crop_size, keep_ratio=False),
+    dict(type='LoadBUSAnnotations'),
+    dict(type='PackBUSInputs'),
+]
+_part = dict(type='BUSFolderDataset', data_root=data_root, split=split,
+             allow_missing_masks=True, missing_root_hint=missing_root_hint,
+             pipeline=train_pipeline)
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='LabeledUnlabeledSampler', batch_size=8, num_labeled=4),
+    dataset=dict(type='ConcatDataset', datasets=[
+        dict(**_part, split_part='labeled'),
+        dict(**_part, split_part='unlabeled'),
+    ]))
+_eval = dict(data_root=data_root, split=split, allow_missing_masks=True,
+             missing_root_hint=missing_root_hint, pipeline=test_pipeline)
+val_dataloader = dict(dataset=_eval)
+test_dataloader = dict(dataset=_eval)
+
+_r101 = dict(depth=101)
+model = dict(
+    generator_a=dict(backbone=_r101),
+    generator_b=dict(backbone=_r101),
+    gamma=0.5)
+epoch_length = 49
+max_iters = 700 * epoch_length
+semi_start = 200 * epoch_length
+train_cfg = dict(max_iters=max_iters, val_interval=10 * epoch_length)
+default_hooks = dict(checkpoint=dict(interval=10 * epoch_length))
+custom_hooks = [
+    dict(type='SplitRecorderHook'),
+    dict(type='ASSGANHook', semi_start=semi_start, epoch_length=epoch_length),
+]

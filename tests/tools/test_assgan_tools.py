@@ -1,0 +1,104 @@
+"""ASSGAN from the command line: headline config without data, train with the
+phase switch, resume (three networks, three optimizers, phase), test each
+generator, and a 2-process gloo run with MMSeparateDistributedDataParallel."""
+import json
+import os
+import os.path as osp
+
+import pytest
+import torch
+
+from .conftest import data_root_options, run_tool
+
+CONFIG = 'configs/assgan/assgan_phantom-demo.py'
+FAST = ['train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+        'train_dataloader.batch_size=4', 'train_dataloader.sampler.batch_size=4',
+        'train_dataloader.sampler.num_labeled=2',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
+        'custom_hooks.1.semi_start=2', 'custom_hooks.1.epoch_length=2']
+
+
+def _roots(root):
+    return [f'train_dataloader.dataset.datasets.{i}.data_root={root}'
+            for i in (0, 1)] + data_root_options(root)[1:]
+
+
+def test_headline_config_without_sdbui_says_what_to_do(tmp_path):
+    proc = run_tool('tools/train.py', 'configs/assgan_sdbui_15pct.py',
+                    '--work-dir', str(tmp_path / 'w'), check=False)
+    assert proc.returncode != 0
+    assert 'data/SDBUI' in proc.stderr
+    assert 'assgan_phantom-demo.py' in proc.stderr
+
+
+@pytest.fixture(scope='module')
+def assgan_run(phantom_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('assgan') / 'run')
+    opts = FAST + _roots(phantom_root)
+    proc = run_tool('tools/train.py', CONFIG, '--work-dir', work,
+                    '--cfg-options', *opts)
+    return work, opts, proc.stdout + proc.stderr
+
+
+def test_phase_switch_and_trusted_counts_logged(assgan_run):
+    work, _, log = assgan_run
+    assert 'supervised phase' in log and 'semi-supervised phase' in log
+    assert 'accepted_a' in log and 'unlabeled_used_a' in log
+    split = json.load(open(osp.join(work, 'split.json')))
+    assert split['labeled'] and split['unlabeled']
+
+
+def test_resume_restores_networks_optimizers_and_phase(assgan_run):
+    work, opts, _ = assgan_run
+    ckpt = torch.load(osp.join(work, 'iter_4.pth'))
+    assert set(ckpt['optimizer']) >= {'generator_a', 'generator_b',
+                                      'discriminator'}
+    keys = ckpt['state_dict'].keys()
+    for net in ('generator_a.', 'generator_b.', 'discriminator.'):
+        assert any(k.startswith(net) for k in keys)
+    more = [o for o in opts if not o.startswith('train_cfg.max_iters')]
+    proc = run_tool('tools/train.py', CONFIG, '--work-dir', work, '--resume',
+                    '--cfg-options', *more, 'train_cfg.max_iters=6')
+    log = proc.stdout + proc.stderr
+    assert 'resumed' in log.lower()
+    # resumed at iter 4 >= semi_start 2: straight into Algorithm 2
+    assert 'iteration 4: semi-supervised phase' in log
+    assert 'supervised phase (Algorithm 1' not in log
+    after = torch.load(osp.join(work, 'iter_6.pth'))
+    assert after['meta']['iter'] == 6
+    key = 'discriminator.convs.0.conv.weight'
+    assert not torch.equal(ckpt['state_dict'][key], after['state_dict'][key])
+
+
+def test_test_reports_each_generator(assgan_run, tmp_path):
+    work, opts, _ = assgan_run
+    out = str(tmp_path / 'test')
+    proc = run_tool('tools/test.py', CONFIG, osp.join(work, 'iter_4.pth'),
+                    '--work-dir', out, '--predict-with', 'generator_a',
+                    'generator_b', 'mean', '--show-dir', out + '/ov',
+                    '--cfg-options', *opts)
+    metrics = json.load(open(osp.join(out, 'test_metrics.json')))['metrics']
+    assert set(metrics) == {'generator_a', 'generator_b', 'mean'}
+    for m in metrics.values():
+        assert 0 <= m['IoU'] <= 1 and m['num_images'] > 0
+    assert sorted(os.listdir(out + '/ov')) == ['generator_a', 'generator_b',
+                                              'mean']
+
+
+def test_two_process_gloo_training(phantom_root, tmp_path):
+    work = str(tmp_path / 'dist')
+    proc = run_tool('-m', 'torch.distributed.run', '--nproc_per_node=2',
+                    '--master_port=29533', 'tools/train.py', CONFIG,
+                    '--launcher', 'pytorch', '--work-dir', work,
+                    '--cfg-options', 'env_cfg.dist_cfg.backend=gloo',
+                    *FAST, *_roots(phantom_root))
+    log = proc.stdout + proc.stderr
+    assert 'Distributed launcher: pytorch' in log
+    assert 'rank 0 of 2' in log and 'Distributed training: True' in log
+    ckpt = torch.load(osp.join(work, 'iter_4.pth'))
+    assert ckpt['meta']['iter'] == 4
+    assert 'semi-supervised phase' in log
