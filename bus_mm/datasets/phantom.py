@@ -33,9 +33,11 @@ Layout written by :func:`make_phantom_dataset` (the real BUSI layout)::
     <out>/distractor_masks/<class> (<n>).png   0/255 dark distractor pixels
     <out>/phantom_meta.json                generator args, seed, counts
 
-Every image is drawn from its own ``np.random.default_rng([seed, class_id, n])``
-(class_id: benign 0, malignant 1, normal 2), so the output does not depend on
-the number of workers nor on the counts of the other classes.
+Every image is drawn from its own
+``np.random.default_rng([seed, class_id, n])`` (class_id: benign 0,
+malignant 1, normal 2), so the output does not depend on the number of
+workers nor on the counts of the other classes. Images smaller than about
+64 x 64 may occasionally not fit a requested second lesion.
 """
 import json
 import os
@@ -52,6 +54,8 @@ __all__ = [
     'make_phantom_dataset'
 ]
 
+# bump whenever the generated pixels change: a phantom dir is reused only if
+# its meta has the same version and arguments
 PHANTOM_VERSION = '1.0'
 PHANTOM_CATEGORIES = ('benign', 'malignant', 'normal')
 META_FILE = 'phantom_meta.json'
@@ -725,7 +729,8 @@ def make_phantom_dataset(out_dir: str,
     if workers and workers > 0 and len(tasks) > 1:
         import multiprocessing as mp
         chunk = max(1, len(tasks) // (workers * 8))
-        with mp.Pool(int(workers)) as pool:
+        # one OpenCV thread per worker process avoids oversubscription
+        with mp.Pool(int(workers), cv2.setNumThreads, (1, )) as pool:
             for res in pool.imap_unordered(_render_one, tasks, chunk):
                 _collect(res)
     else:

@@ -1,0 +1,205 @@
+"""The TaiChiNet configs: they build, follow Sec. V-B, and the ablation rows
+reproduce Table I's parameter counts."""
+import glob
+import os.path as osp
+import sys
+
+import pytest
+import torch.nn as nn
+from mmengine.config import Config
+from mmseg.registry import DATASETS, MODELS, TRANSFORMS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+from tools.count_params import TABLE_I, count_params  # noqa: E402
+
+CFG_DIR = osp.join(REPO, 'configs', 'taichinet')
+CONFIGS = sorted(
+    osp.basename(p) for p in glob.glob(osp.join(CFG_DIR, '*.py')))
+BUSI = 'taichinet_busi-224.py'
+ABLATIONS = {f'model{k}': f'taichinet_ablation-model{k}_busi-224.py'
+             for k in range(1, 8)}
+WITH_CURRICULUM = {
+    'taichinet_busi-224.py': 'taichinet',
+    'taichinet_busi-with-normal-224.py': 'taichinet',
+    'taichinet_datasetb-224.py': 'taichinet',
+    'taichinet_cons-ml_busi-224.py': 'taichinet_cons_ml',
+    'taichinet_head-a_busi-224.py': 'taichinet_head_a',
+    'taichinet_head-b_busi-224.py': 'taichinet_head_b',
+    'taichinet_phantom-demo.py': 'taichinet',
+}
+
+
+def load(name):
+    return Config.fromfile(osp.join(CFG_DIR, name))
+
+
+def types(pipeline):
+    return [t['type'] for t in pipeline]
+
+
+def test_all_expected_configs_shipped():
+    expected = set(ABLATIONS.values()) | set(WITH_CURRICULUM) | {
+        'unetpp_busi-224.py', 'unetpp_busi-with-normal-224.py',
+        'unetpp_datasetb-224.py', 'unetpp_phantom-demo.py',
+        'unet_phantom-demo.py'
+    }
+    assert expected <= set(CONFIGS), expected - set(CONFIGS)
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_config_builds_model_and_names_registered_parts(name):
+    cfg = load(name)
+    assert 'bus_mm' in cfg.custom_imports['imports']
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ in ('TaiChiNet', 'UNetPlusPlus')
+    # 1-channel grey input in [0, 1]
+    assert cfg.model.data_preprocessor.mean == [0.0]
+    assert cfg.model.data_preprocessor.std == [255.0]
+    assert cfg.model.data_preprocessor.size_divisor == 32
+    first = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    assert first.in_channels == 1
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        ds = cfg[loader].dataset
+        assert DATASETS.get(ds.type) is not None
+        for t in ds.pipeline:
+            assert TRANSFORMS.get(t['type']) is not None, t['type']
+        assert types(ds.pipeline)[-2:] == ['RGB2Gray', 'PackBUSInputs']
+    # tools/infer.py reads the top-level test pipeline
+    assert cfg.test_pipeline == cfg.test_dataloader.dataset.pipeline
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_curriculum_only_where_the_model_uses_it(name):
+    cfg = load(name)
+    model = MODELS.build(cfg.model)
+    uses = bool(getattr(model, 'use_curriculum', False))
+    pipeline = types(cfg.train_dataloader.dataset.pipeline)
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    assert ('LoadCurriculumMasks' in pipeline) == uses
+    assert ('CurriculumHook' in hooks) == uses
+    assert 'SplitRecorderHook' in hooks
+    if uses:
+        # loaded right after the ground truth, before any geometric transform
+        assert pipeline.index('LoadCurriculumMasks') == \
+            pipeline.index('LoadBUSAnnotations') + 1
+        assert name in WITH_CURRICULUM
+        assert model.ablation == WITH_CURRICULUM[name]
+
+
+def test_busi_config_follows_the_paper():
+    cfg = load(BUSI)
+    train = cfg.train_dataloader
+    assert train.batch_size == 16
+    assert train.sampler.type == 'DefaultSampler'
+    assert cfg.train_cfg.type == 'EpochBasedTrainLoop'
+    assert cfg.train_cfg.max_epochs == 40
+    assert cfg.optim_wrapper.optimizer.type == 'Adam'
+    assert cfg.optim_wrapper.optimizer.lr == 1e-4
+    assert cfg.default_hooks.checkpoint.by_epoch
+    assert cfg.log_processor.by_epoch
+    steps = {t['type']: t for t in train.dataset.pipeline}
+    assert steps['Resize']['scale'] == (224, 224)
+    assert not steps['Resize']['keep_ratio']
+    assert tuple(steps['RandomRot90']['angles']) == (90, 180, 270)
+    assert steps['RandomRotate']['degree'] == 10
+    assert steps['RandomRotate']['seg_pad_val'] == 0
+    assert tuple(steps['RandomGamma']['gamma_range']) == (0.5, 1.5)
+    assert tuple(steps['RandomShear']['rate_range']) == (0.6, 1.3)
+    assert steps['LoadCurriculumMasks']['curriculum_dir'] == \
+        'work_dirs/curriculum/busi_fold0'
+    # 5-fold CV, the held-out fold is validated and tested
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert dict(cfg[loader].dataset.split) == dict(
+            type='kfold', num_folds=5, fold=0, seed=0)
+        assert not cfg[loader].dataset.include_normal
+    assert cfg.val_dataloader.dataset.split_part == 'test'
+    assert cfg.test_dataloader.dataset.split_part == 'test'
+    assert train.dataset.split_part == 'train'
+    # the switch defaults to half of training
+    curriculum = [h for h in cfg.custom_hooks
+                  if h['type'] == 'CurriculumHook'][0]
+    assert curriculum.get('switch_epoch') is None
+
+
+def test_variants_change_only_what_they_should():
+    busi = load(BUSI)
+    for abl, name in ABLATIONS.items():
+        cfg = load(name)
+        assert cfg.model.ablation == abl
+        assert {k: v for k, v in cfg.model.items() if k != 'ablation'} == \
+            {k: v for k, v in busi.model.items() if k != 'ablation'}
+        assert types(cfg.train_dataloader.dataset.pipeline) == types(
+            busi.plain_train_pipeline)
+        for key in ('optim_wrapper', 'train_cfg', 'val_dataloader',
+                    'test_dataloader', 'randomness'):
+            assert cfg[key] == busi[key], (name, key)
+    for name in ('taichinet_cons-ml_busi-224.py',
+                 'taichinet_head-a_busi-224.py',
+                 'taichinet_head-b_busi-224.py'):
+        cfg = load(name)
+        for key in ('train_dataloader', 'custom_hooks', 'optim_wrapper',
+                    'train_cfg'):
+            assert cfg[key] == busi[key], (name, key)
+    normal = load('taichinet_busi-with-normal-224.py')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert normal[loader].dataset.include_normal
+    assert types(normal.train_dataloader.dataset.pipeline) == types(
+        busi.train_dataloader.dataset.pipeline)
+
+
+def test_teachers_match_their_students():
+    pairs = [('unetpp_busi-224.py', 'taichinet_busi-224.py'),
+             ('unetpp_busi-with-normal-224.py',
+              'taichinet_busi-with-normal-224.py'),
+             ('unetpp_datasetb-224.py', 'taichinet_datasetb-224.py'),
+             ('unetpp_phantom-demo.py', 'taichinet_phantom-demo.py')]
+    dirs = set()
+    for teacher, student in pairs:
+        t, s = load(teacher), load(student)
+        assert t.model.type == 'UNetPlusPlus'
+        # same images (split, fold, normals) and schedule
+        for loader in ('train_dataloader', 'val_dataloader'):
+            for key in ('type', 'data_root', 'split', 'split_part'):
+                assert t[loader].dataset.get(key) == \
+                    s[loader].dataset.get(key), (teacher, loader, key)
+            assert t[loader].dataset.get('include_normal') == \
+                s[loader].dataset.get('include_normal')
+        assert t.train_cfg == s.train_cfg
+        steps = [x for x in s.train_dataloader.dataset.pipeline
+                 if x['type'] != 'LoadCurriculumMasks']
+        assert t.train_dataloader.dataset.pipeline == steps
+        dirs.add([x for x in s.train_dataloader.dataset.pipeline
+                  if x['type'] == 'LoadCurriculumMasks'][0].curriculum_dir)
+    assert len(dirs) == len(pairs)  # one curriculum dir per data setting
+
+
+def test_phantom_demo_comparison_shares_the_schedule():
+    tc, unet = load('taichinet_phantom-demo.py'), load('unet_phantom-demo.py')
+    assert unet.model.ablation == 'model1'
+    for key in ('optim_wrapper', 'train_cfg', 'randomness', 'val_dataloader',
+                'test_dataloader'):
+        assert unet[key] == tc[key], key
+    assert tc.model.backbone.base_channels == 16
+    steps = {t['type']: t for t in tc.train_dataloader.dataset.pipeline}
+    assert steps['Resize']['scale'] == (128, 128)
+    assert steps['LoadCurriculumMasks']['curriculum_dir'] == \
+        'work_dirs/curriculum/phantom'
+
+
+def test_ablation_configs_reproduce_table_1_parameter_counts():
+    rows = [count_params(osp.join(CFG_DIR, ABLATIONS[k]))
+            for k in sorted(ABLATIONS)]
+    rows.append(count_params(osp.join(CFG_DIR, BUSI)))
+    for row, key in zip(rows, sorted(ABLATIONS) + ['taichinet']):
+        assert row['ablation'] == key
+        assert row['reference_m'] == TABLE_I[key]
+        assert abs(row['total'] / (TABLE_I[key] * 1e6) - 1) < 0.01, row
+    totals = {r['ablation']: r['total'] for r in rows}
+    # CLoss adds nothing, CAtt ~1.05M, the MLP head 98 parameters
+    assert totals['model2'] == totals['model3'] == 2 * totals['model1']
+    assert totals['model4'] == totals['model6']
+    assert totals['model4'] - totals['model2'] == 1_050_624
+    assert totals['model5'] - totals['model3'] == 98
+    assert totals['model7'] == totals['taichinet']
