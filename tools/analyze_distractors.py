@@ -8,7 +8,8 @@ counts the predicted lesion pixels that fall on them.
 Example::
 
     python tools/test.py CONFIG CKPT --out work_dirs/x/pred_masks
-    python tools/analyze_distractors.py work_dirs/x/pred_masks data/phantom_eval
+    python tools/analyze_distractors.py work_dirs/x/pred_masks \\
+        data/phantom_eval
 
 A false positive on a distractor is a pixel predicted as lesion that is a
 distractor pixel and not ground-truth lesion. Prints, over the predicted
@@ -35,7 +36,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Count predicted lesion pixels on phantom distractors')
     parser.add_argument('pred_dir', help='predicted masks (0/255 PNG), e.g. '
-                        'tools/test.py --out; names <class>__<class> (<n>).png')
+                        'tools/test.py --out; named '
+                        '<class>__<class> (<n>).png')
     parser.add_argument('data_root', help='phantom root with '
                         f'{DISTRACTOR_DIR}/ (tools/make_phantoms.py)')
     parser.add_argument('--csv', help='write per-image counts to this CSV')
@@ -43,7 +45,7 @@ def parse_args(argv=None):
 
 
 def _sample_id(pred_name: str) -> str:
-    """'benign__benign (3).png' -> 'benign/benign (3)' (BUSOverlayHook names)."""
+    """'benign__benign (3).png' -> 'benign/benign (3)' (BUSOverlayHook)."""
     return osp.splitext(pred_name)[0].replace('__', '/')
 
 
@@ -100,9 +102,10 @@ def distractor_false_positives(pred_dir: str, data_root: str) -> Dict:
               np.zeros_like(dist))
         if not pred.shape == dist.shape == gt.shape:
             raise ValueError(
-                f'{name}: prediction {pred.shape}, distractor {dist.shape} and '
-                f'ground truth {gt.shape} differ in size; predictions must be '
-                'at the original image size (tools/test.py --out)')
+                f'{name}: prediction {pred.shape}, distractor '
+                f'{dist.shape} and ground truth {gt.shape} differ in size; '
+                'predictions must be at the original image size '
+                '(tools/test.py --out)')
         fp = pred & ~gt
         rows.append(dict(
             sample_id=sid,

@@ -2,7 +2,8 @@
 
 Example::
 
-    python tools/count_params.py configs/taichinet/taichinet_ablation-model*_busi-224.py \\
+    python tools/count_params.py \\
+        configs/taichinet/taichinet_ablation-model*_busi-224.py \\
         configs/taichinet/taichinet_busi-224.py
 
 prints one row per config: the model type (and TaiChiNet ablation), the total

@@ -7,8 +7,8 @@ once per dataset (fold), then for every labeled training image
 * ``H_p = ((Output(4) > thr) AND GT) - E_p``    (hard part, Eq. 24)
 
 are written as 0/255 PNGs at the image's original size to
-``<out>/easy/<sample_id>.png`` and ``<out>/hard/<sample_id>.png`` (``sample_id``
-such as ``benign/benign (3)`` gives sub-folders), plus
+``<out>/easy/<sample_id>.png`` and ``<out>/hard/<sample_id>.png``
+(``sample_id`` such as ``benign/benign (3)`` gives sub-folders), plus
 ``<out>/curriculum_meta.json``. TaiChiNet configs read them back with
 ``LoadCurriculumMasks(curriculum_dir=<out>)``.
 
@@ -22,7 +22,8 @@ Examples::
         --checkpoint work_dirs/unetpp_fold2/best_IoU_epoch_38.pth \\
         --out work_dirs/curriculum/busi_fold2 --cfg-options \\
         train_dataloader.dataset.split.fold=2 \\
-        val_dataloader.dataset.split.fold=2 test_dataloader.dataset.split.fold=2
+        val_dataloader.dataset.split.fold=2 \\
+        test_dataloader.dataset.split.fold=2
 
 The images are those of the config's ``train_dataloader`` dataset (its split
 and fold, ``--split-part`` to pick another part), read with the config's test
@@ -109,15 +110,15 @@ def parse_cfg_options(options):
 
 
 def check_out_dir(out: str, overwrite: bool) -> None:
-    """Refuse a non-empty ``out`` unless ``overwrite``; then clear old masks."""
+    """Refuse a non-empty ``out`` unless ``overwrite``, else clear it."""
     if osp.isfile(out):
         raise SystemExit(f'--out {out!r} is a file; give a folder')
     if osp.isdir(out) and os.listdir(out):
         if not overwrite:
             raise SystemExit(
-                f'--out {out!r} is not empty (holds {sorted(os.listdir(out))[:5]}'
-                '); pass --overwrite to replace its curriculum masks, or '
-                'choose another --out')
+                f'--out {out!r} is not empty (holds '
+                f'{sorted(os.listdir(out))[:5]}); pass --overwrite to '
+                'replace its curriculum masks, or choose another --out')
         for sub in SUBDIRS:
             shutil.rmtree(osp.join(out, sub), ignore_errors=True)
         if osp.isfile(osp.join(out, META_FILE)):
@@ -333,8 +334,9 @@ def main(argv=None):
     print(f'{stats["num_images"]} images in '
           f'{time.perf_counter() - start:.1f} s '
           f'(skipped {stats["num_skipped_unlabeled"]} unlabeled); mean '
-          f'fraction of the lesion: easy {fmt(stats["mean_easy_fraction_of_gt"])}'
-          f', hard {fmt(stats["mean_hard_fraction_of_gt"])}, missed '
+          'fraction of the lesion: easy '
+          f'{fmt(stats["mean_easy_fraction_of_gt"])}, hard '
+          f'{fmt(stats["mean_hard_fraction_of_gt"])}, missed '
           f'{fmt(stats["mean_missed_fraction_of_gt"])}')
     print(f'masks in {osp.join(args.out, "easy")} and '
           f'{osp.join(args.out, "hard")}; use LoadCurriculumMasks('

@@ -1,5 +1,6 @@
-# Table I (BUSI ablations), Model 1: the positive (lesion) path alone, a single U-Net_p trained with
-# Dice+BCE against G_p (8.63M parameters; Table I: 8.64M).
+# Table I (BUSI ablations), Model 1: the positive (lesion) path alone, a
+# single U-Net_p trained with Dice+BCE against G_p (8.63M parameters; Table
+# I: 8.64M).
 # Same data, schedule and seed as taichinet_busi-224.py; no curriculum, so no
 # curriculum masks are needed: python tools/train.py <this config>
 _base_ = ['./taichinet_busi-224.py']

@@ -1,6 +1,6 @@
-# Table I (BUSI ablations), Model 2: Model 1 + the negative (background) path U-Net_n, no interaction;
-# the prediction averages both paths' lesion probabilities (17.27M; Table I:
-# 17.28M).
+# Table I (BUSI ablations), Model 2: Model 1 + the negative (background) path
+# U-Net_n, no interaction; the prediction averages both paths' lesion
+# probabilities (17.27M; Table I: 17.28M).
 # Same data, schedule and seed as taichinet_busi-224.py; no curriculum, so no
 # curriculum masks are needed: python tools/train.py <this config>
 _base_ = ['./taichinet_busi-224.py']

@@ -1,4 +1,5 @@
-# Table I (BUSI ablations), Model 3: Model 2 + the complementary loss L_C (CLoss), 17.27M.
+# Table I (BUSI ablations), Model 3: Model 2 + the complementary loss L_C
+# (CLoss), 17.27M.
 # Same data, schedule and seed as taichinet_busi-224.py; no curriculum, so no
 # curriculum masks are needed: python tools/train.py <this config>
 _base_ = ['./taichinet_busi-224.py']

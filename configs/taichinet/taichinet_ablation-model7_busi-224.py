@@ -1,6 +1,6 @@
-# Table I (BUSI ablations), Model 7: Model 3 + CAtt + CHead, i.e. TaiChiNet without the easy-to-hard
-# curriculum, 18.32M. (Table I's text calls it "Model 5 + CHead"; the
-# parameter count shows the attention is in.)
+# Table I (BUSI ablations), Model 7: Model 3 + CAtt + CHead, i.e. TaiChiNet
+# without the easy-to-hard curriculum, 18.32M. (Table I's text calls it
+# "Model 5 + CHead"; the parameter count shows the attention is in.)
 # Same data, schedule and seed as taichinet_busi-224.py; no curriculum, so no
 # curriculum masks are needed: python tools/train.py <this config>
 _base_ = ['./taichinet_busi-224.py']

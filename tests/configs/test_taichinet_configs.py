@@ -4,6 +4,8 @@ import glob
 import os.path as osp
 import sys
 
+import cv2
+import numpy as np
 import pytest
 import torch.nn as nn
 from mmengine.config import Config
@@ -203,3 +205,37 @@ def test_ablation_configs_reproduce_table_1_parameter_counts():
     assert totals['model4'] - totals['model2'] == 1_050_624
     assert totals['model5'] - totals['model3'] == 98
     assert totals['model7'] == totals['taichinet']
+
+
+def test_busi_train_pipeline_moves_curriculum_masks_with_the_gt(tmp_path):
+    """Through the paper's augmentations (rot90, +-10 deg, gamma, shear) the
+    easy/hard parts stay aligned with the ground truth: E_p | H_p == G_p."""
+    from bus_mm.datasets.mask_io import read_union_mask
+    from bus_mm.datasets.phantom import make_phantom_dataset
+    root, cur = str(tmp_path / 'ph'), tmp_path / 'cur'
+    make_phantom_dataset(root, num_benign=4, num_malignant=2, num_normal=0,
+                         size=(80, 96), seed=0)
+    cfg = load(BUSI)
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.data_root = root
+    ds_cfg.pipeline[2].curriculum_dir = str(cur)
+    dataset = DATASETS.build(ds_cfg)
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        gt = read_union_mask(info['mask_paths'])
+        easy = gt * (np.arange(gt.shape[1]) < gt.shape[1] // 2)[None]
+        for sub, part in (('easy', easy), ('hard', gt - easy)):
+            path = cur / sub / (info['sample_id'] + '.png')
+            path.parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(path), part.astype(np.uint8) * 255)
+    for seed in range(6):
+        np.random.seed(seed)
+        for i in range(len(dataset)):
+            sample = dataset[i]
+            assert tuple(sample['inputs'].shape) == (1, 224, 224)
+            ds = sample['data_samples']
+            gt = ds.gt_sem_seg.data
+            easy, hard = ds.gt_easy_part.data, ds.gt_hard_part.data
+            assert gt.shape == easy.shape == hard.shape == (1, 224, 224)
+            assert set(gt.unique().tolist()) <= {0, 1}
+            assert ((easy | hard) == gt).all() and not (easy & hard).any()

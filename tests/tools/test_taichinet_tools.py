@@ -180,7 +180,8 @@ def trained(curriculum, phantom_root, tmp_path_factory):
     opts = STUDENT_OPTS + data_root_options(phantom_root)
     proc = run_tool('tools/train.py', STUDENT, '--work-dir', work,
                     '--cfg-options', *opts,
-                    f'train_dataloader.dataset.pipeline.2.curriculum_dir={out}')
+                    'train_dataloader.dataset.pipeline.2.curriculum_dir='
+                    + out)
     return work, opts, proc.stdout + proc.stderr
 
 

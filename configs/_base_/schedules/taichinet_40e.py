@@ -3,7 +3,8 @@
 # finite sampler, i.e. `train_dataloader.sampler=dict(type='DefaultSampler',
 # shuffle=True)` instead of bus_common's InfiniteSampler (the TaiChiNet configs
 # do so) and `log_processor = dict(by_epoch=True)` (default_runtime.py logs by
-# iteration). Validation and the best checkpoint (per-image lesion IoU) every epoch.
+# iteration). Validation and the best checkpoint (per-image lesion IoU) every
+# epoch.
 max_epochs = 40
 val_interval = 1
 optim_wrapper = dict(

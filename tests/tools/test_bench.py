@@ -1,0 +1,125 @@
+"""tools/bench.py run like a user (--quick), plus its timing/output helpers."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+
+from .conftest import REPO, run_tool
+
+SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer')
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location(
+        'bus_mm_tools_bench', osp.join(REPO, 'tools', 'bench.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def quick_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('bench')
+    out = tmp / 'b.json'
+    # a missing data root: the pipeline section generates phantoms itself
+    proc = run_tool('tools/bench.py', '--quick', '--sections', *SECTIONS,
+                    '--data-root', str(tmp / 'no_data'), '--out', str(out))
+    return tmp, out, proc
+
+
+def test_json_has_every_section_with_positive_numbers(quick_run):
+    _, out, _ = quick_run
+    res = json.loads(out.read_text())
+    machine = res['machine']
+    assert machine['cpu'] and machine['cpu_cores'] >= 1
+    assert machine['torch_threads'] >= 1 and machine['torch']
+    assert machine['devices'] == ['cpu'] and machine['date']
+    assert res['settings']['quick'] is True
+    assert list(res['sections']) == list(SECTIONS)
+    for name, sec in res['sections'].items():
+        assert sec['errors'] == [], (name, sec['errors'])
+        assert sec['rows'] and sec['derived'] and sec['memory'], name
+        for row in sec['rows']:
+            assert 0 < row['min_ms'] <= row['median_ms'], (name, row)
+            assert row['images_per_s'] > 0, (name, row)
+            assert len(row['times_ms']) == row['iters'] >= 1
+        for d in sec['derived']:
+            assert d['value'] > 0, (name, d)
+        for mem in sec['memory']:
+            assert mem['peak_rss_mb'] > 0 and mem['device'] == 'cpu'
+        for p in sec['params']:
+            assert p['params'] > 0
+    secs = res['sections']
+    names = {n: {d['name']: d['value'] for d in s['derived']}
+             for n, s in secs.items()}
+    # pipeline: supply vs. demand and the implied worker count
+    assert secs['pipeline']['info']['cpu']['generated_data'] is True
+    assert names['pipeline']['dataloader workers needed'] >= 1
+    assert 'pipeline supply / training demand' in names['pipeline']
+    # assgan: both phases and the baseline, overhead ratios
+    items = [r['item'] for r in secs['assgan']['rows']]
+    assert any(i.startswith('ASSGAN iter, supervised') for i in items)
+    assert any(i.startswith('ASSGAN iter, semi') for i in items)
+    assert sum(i.startswith('G_') for i in items) == 2
+    assert any(k.startswith('overhead ASSGAN') and 'semi' in k
+               for k in names['assgan'])
+    # the baseline trains on the labeled half of the ASSGAN batch
+    batches = {r['item']: r['batch'] for r in secs['assgan']['rows']}
+    assert all(b * 2 == batches['ASSGAN iter, supervised phase']
+               for i, b in batches.items() if i.startswith('G_'))
+    # taichinet: two paths + attention have more than twice Model 1's params
+    params = {p['model']: p['params'] for p in secs['taichinet']['params']}
+    full = next(v for k, v in params.items() if k.startswith('TaiChiNet'))
+    one = next(v for k, v in params.items() if k.startswith('Model 1'))
+    assert full > 2 * one
+    assert names['taichinet']['parameters TaiChiNet / Model 1'] == \
+        pytest.approx(full / one)
+    assert len(secs['taichinet']['rows']) == 4
+    assert 'segment() / bare forward' in names['infer']
+
+
+def test_markdown_table_printed(quick_run):
+    _, out, proc = quick_run
+    stdout = proc.stdout
+    assert stdout.lstrip().startswith('# bus_mm benchmark')
+    assert '| item | device | precision | batch |' in stdout
+    for name in SECTIONS:
+        assert f'## {name}' in stdout
+    assert '## peak memory' in stdout
+    assert str(out) in stdout
+    # progress goes to stderr, one line per section at least
+    assert all(f'{name} on cpu' in proc.stderr for name in SECTIONS)
+
+
+def test_second_run_does_not_overwrite(quick_run):
+    tmp, out, _ = quick_run
+    before = out.read_text()
+    proc = run_tool('tools/bench.py', '--quick', '--sections', 'phantom',
+                    '--out', str(out))
+    assert out.read_text() == before
+    second = tmp / 'b_1.json'
+    assert second.is_file() and str(second) in proc.stdout
+    assert list(json.loads(second.read_text())['sections']) == ['phantom']
+
+
+def test_unique_path_and_measure(tmp_path):
+    bench = load_bench()
+    path = str(tmp_path / 'x.json')
+    assert bench.unique_path(path) == path
+    for expected in ('x.json', 'x_1.json', 'x_2.json'):
+        written = bench.write_json({'a': 1}, path)
+        assert written == str(tmp_path / expected)
+    assert json.loads(open(path).read()) == {'a': 1}
+
+    calls = []
+    timing, last = bench.measure(lambda: calls.append(1) or len(calls),
+                                 iters=3, warmup=2)
+    assert len(calls) == 5 and last == 5
+    assert timing['iters'] == 3 and len(timing['times_ms']) == 3
+    assert timing['min_ms'] <= timing['median_ms']
+
+
+def test_bad_size_is_refused():
+    proc = run_tool('tools/bench.py', '--size', '100', check=False)
+    assert proc.returncode != 0 and 'multiple of 32' in proc.stderr
