@@ -733,10 +733,10 @@ def bench_assgan(ctx: Context, device: str, out: dict) -> None:
             accepted = []
 
             def step():
-                out = assgan.train_step(mixed, optim)
-                accepted.append((out.get('accepted_a', 0.),
-                                 out.get('accepted_b', 0.)))
-                return out
+                logs = assgan.train_step(mixed, optim)
+                accepted.append((logs.get('accepted_a', 0.),
+                                 logs.get('accepted_b', 0.)))
+                return logs
             assgan.train()
             t, _ = measure(step, ctx.iters, ctx.warmup, device)
             note = f'{nl} labeled + {nu} unlabeled'
@@ -972,7 +972,7 @@ def run_section(ctx: Context, name: str, device: str, result: dict) -> None:
     for key in ('rows', 'derived', 'params'):
         result[key] += out[key]
     result['info'][device] = out['info']
-    mem = dict(device=device if name != 'phantom' else 'cpu',
+    mem = dict(device=device,
                peak_rss_mb=peak_rss_mb(),
                rss_scope='section' if scoped else 'process',
                rss_start_mb=rss_start,

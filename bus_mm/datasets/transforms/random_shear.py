@@ -3,14 +3,15 @@
 from numbers import Number
 from typing import List, Optional, Sequence, Tuple, Union
 
-import mmcv
+import cv2
 import numpy as np
+from mmcv.image.geometric import cv2_interp_codes
 from mmcv.transforms.base import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmseg.registry import TRANSFORMS
 
-# dtypes cv2.warpAffine (used by mmcv.imshear) accepts directly.
+# dtypes cv2.warpAffine accepts directly.
 _CV2_DTYPES = (np.uint8, np.uint16, np.int16, np.float32, np.float64)
 
 
@@ -22,9 +23,11 @@ class RandomShear(BaseTransform):
     ``shear_range`` and :func:`mmcv.imshear` maps pixel ``(x, y)`` to
     ``(x + m * y, y)`` (``'horizontal'``) or ``(x, y + m * x)``
     (``'vertical'``); ``m = tan(shear angle)``, so ``m = 0.2`` is about 11
-    degrees. As in mmcv the shear is about the top-left corner and the output
-    keeps the input size (content sheared out of the frame is cropped, the
-    uncovered area is filled with the pad values). ``'both'`` draws one
+    degrees. The shear is about the image centre (unlike
+    :func:`mmcv.imshear`, which pivots at the top-left corner and would push
+    the bottom of a 224 px image ~90 px out of frame at ``m = 0.4``); the
+    output keeps the input size (content sheared out of the frame is cropped,
+    the uncovered area is filled with the pad values). ``'both'`` draws one
     magnitude per axis and applies the horizontal then the vertical shear.
     The image uses ``interpolation``; every key in ``results['seg_fields']``
     gets exactly the same shear with ``'nearest'`` interpolation, so masks
@@ -178,12 +181,18 @@ class RandomShear(BaseTransform):
             # cv2 cannot warp e.g. int64 or bool masks. float64 holds them
             # exactly and 'nearest' interpolation creates no new values.
             work = img.astype(np.float64)
-        out = mmcv.imshear(
-            work,
-            magnitude,
-            direction=direction,
-            border_value=cls._border(pad_val, img),
-            interpolation=interpolation)
+        h, w = work.shape[:2]
+        if direction == 'horizontal':
+            matrix = np.float32([[1, magnitude, -magnitude * (h - 1) / 2],
+                                 [0, 1, 0]])
+        else:
+            matrix = np.float32([[1, 0, 0],
+                                 [magnitude, 1, -magnitude * (w - 1) / 2]])
+        border = cls._border(pad_val, img)
+        out = cv2.warpAffine(
+            work, matrix, (w, h),
+            borderValue=tuple(border[:3]) if len(border) > 3 else border,
+            flags=cv2_interp_codes[interpolation])
         if out.ndim == 2 and img.ndim == 3:
             out = out[..., None]  # cv2 drops a single channel axis
         return out.astype(dtype, copy=False)
