@@ -359,8 +359,15 @@ def test_no_unlabeled_compute_before_semi_start():
         v.clear()
     hub.update_info('iter', 5)
     log = model.train_step(make_batch(2, 3), make_optim(model))
-    assert seen['generator_a'] == [5] and seen['generator_b'] == [5]
+    # labeled and unlabeled images in separate passes (own BN statistics)
+    assert seen['generator_a'] == [2, 3] and seen['generator_b'] == [2, 3]
     assert log['num_unlabeled'] == 3 and log['accepted_a'] == 3
+    for v in seen.values():
+        v.clear()
+    model.separate_unlabeled_forward = False
+    model.train_step(make_batch(2, 3), make_optim(model))
+    assert seen['generator_a'] == [5] and seen['generator_b'] == [5]
+    model.separate_unlabeled_forward = True
 
     # the hook's phase attribute overrides semi_start
     for v in seen.values():
@@ -586,7 +593,7 @@ def test_amp_optim_wrappers_autocast(monkeypatch):
     optim = make_optim(model, cls=AmpOptimWrapper, dtype='bfloat16')
     before = snapshot(model.discriminator)
     log = model.train_step(make_batch(2, 2), optim)
-    assert dtypes == [torch.bfloat16]
+    assert set(dtypes) == {torch.bfloat16}  # labeled + unlabeled passes
     assert all(torch.isfinite(torch.tensor(v)) for v in log.values())
     assert log['accepted_a'] == 2 and log['loss_semi_b'] > 0
     assert not same(before, snapshot(model.discriminator))
