@@ -61,14 +61,24 @@ def list_images(path):
 
 def build_inferencer(config, checkpoint, device=None, cfg_options=None):
     """Return (model, pipeline) ready for :func:`segment`."""
-    from mmseg.apis import init_model
+    from mmengine.runner import load_checkpoint
+    from mmseg.registry import MODELS
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     import bus_mm  # noqa: F401
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    model = init_model(cfg, checkpoint, device=device)
+    # Built here rather than with mmseg's init_model, which passes
+    # `pretrained=None` that bus_mm's own segmentors do not take.
+    cfg.model.pop('pretrained', None)
+    cfg.model.train_cfg = None
+    model = MODELS.build(cfg.model)
+    ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
+                           logger='silent')
+    model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta')
+    model.cfg = cfg
+    model = model.to(device).eval()
     steps = [t for t in cfg.test_pipeline if t['type'] not in ANNOTATION_LOADERS]
     return model, Compose(steps)
 
