@@ -730,7 +730,10 @@ def make_phantom_dataset(out_dir: str,
         import multiprocessing as mp
         chunk = max(1, len(tasks) // (workers * 8))
         # one OpenCV thread per worker process avoids oversubscription
-        with mp.Pool(int(workers), cv2.setNumThreads, (1, )) as pool:
+        # 'spawn', not the default 'fork': forking a process that already
+        # runs torch/OpenMP threads can deadlock the children.
+        ctx = mp.get_context('spawn')
+        with ctx.Pool(int(workers), cv2.setNumThreads, (1, )) as pool:
             for res in pool.imap_unordered(_render_one, tasks, chunk):
                 _collect(res)
     else:
