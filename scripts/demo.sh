@@ -21,6 +21,10 @@ RESUME=()
 $PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR" "${RESUME[@]}"
 
 echo "[demo] 3/3 testing the best checkpoint"
+# ASSGAN configs: report each generator and their mean, as the paper does.
+if [ -z "${TEST_ARGS:-}" ] && grep -q "assgan" <<< "$CONFIG"; then
+    TEST_ARGS="--predict-with generator_a generator_b mean"
+fi
 CKPT=$(ls -t "$WORK_DIR"/best_*.pth 2>/dev/null | head -n 1 || true)
 [ -n "$CKPT" ] || CKPT=$(cat "$WORK_DIR/last_checkpoint")
 $PY tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR" \
