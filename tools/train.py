@@ -121,6 +121,13 @@ def main(argv=None):
         from mmseg.registry import RUNNERS
         runner = RUNNERS.build(cfg)
     runner.train()
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        # Tear the group down before the interpreter exits: a gloo group left
+        # to process exit can abort a rank ("terminate called without an
+        # active exception") after training has finished.
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':

@@ -90,9 +90,13 @@ def test_test_reports_each_generator(assgan_run, tmp_path):
 
 
 def test_two_process_gloo_training(phantom_root, tmp_path):
+    import socket
+    with socket.socket() as sock:  # a free port, so parallel runs don't clash
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
     work = str(tmp_path / 'dist')
     proc = run_tool('-m', 'torch.distributed.run', '--nproc_per_node=2',
-                    '--master_port=29533', 'tools/train.py', CONFIG,
+                    f'--master_port={port}', 'tools/train.py', CONFIG,
                     '--launcher', 'pytorch', '--work-dir', work,
                     '--cfg-options', 'env_cfg.dist_cfg.backend=gloo',
                     *FAST, *_roots(phantom_root))
