@@ -20,13 +20,6 @@ from mmseg.utils import register_all_modules
 register_all_modules(init_default_scope=True)
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 class FakeModel(nn.Module):
 

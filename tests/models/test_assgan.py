@@ -131,14 +131,6 @@ def grad_sum(module):
         if p.grad is not None)
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Tiny convs run far faster on one thread on a shared 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 @pytest.fixture(autouse=True)
 def fresh_message_hub(request):

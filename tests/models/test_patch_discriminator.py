@@ -9,13 +9,6 @@ from bus_mm.models.discriminators import PatchDiscriminator
 from mmseg.registry import MODELS
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def test_default_architecture_is_hungs():
     d = MODELS.build(dict(type='PatchDiscriminator'))

@@ -13,15 +13,6 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: on a busy 2-core machine OpenMP spinning makes
-    tiny convs ~100x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def n_params(module):
     return sum(p.numel() for p in module.parameters())

@@ -12,15 +12,6 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread (tiny convs are ~100x slower with OpenMP spinning
-    on a busy 2-core machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def squares(batch=2, size=16):
     g = torch.Generator().manual_seed(0)
