@@ -36,6 +36,8 @@ def parse_args(argv=None):
         '--predict-with', nargs='+', default=None,
         choices=['generator_a', 'generator_b', 'mean'],
         help='ASSGAN: evaluate each listed generator (or their mean) in turn')
+    parser.add_argument('--data-root', help='dataset folder for every '
+                        "dataset (default: the config's data_root)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, xxx=yyy format')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -80,7 +82,8 @@ def main(argv=None):
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options,
-                      args.work_dir or osp.dirname(osp.abspath(args.checkpoint)))
+                      args.work_dir or osp.dirname(osp.abspath(args.checkpoint)),
+                      args.data_root)
     cfg.launcher = args.launcher
     variants = args.predict_with or [None]
     if args.predict_with and cfg.model.get('type') != 'ASSGAN':

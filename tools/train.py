@@ -17,6 +17,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from bus_mm.engine.config_walk import set_data_root  # noqa: E402
 from bus_mm.engine.run_guard import guard_work_dir  # noqa: E402
 
 
@@ -34,6 +35,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--amp', action='store_true',
         help='automatic mixed precision (needs a CUDA GPU)')
+    parser.add_argument(
+        '--data-root', help='dataset folder for every train/val/test dataset '
+        "(default: the config's data_root)")
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, xxx=yyy format (mmengine DictAction)')
@@ -90,13 +94,27 @@ def init_cpu_distributed(cfg: Config, launcher: str) -> None:
               f'{dist.get_world_size()}', logger='current')
 
 
-def load_config(config: str, cfg_options=None, work_dir=None) -> Config:
-    """Load a config with CLI overrides and a default work dir, mmseg-style."""
+def load_config(config: str, cfg_options=None, work_dir=None,
+                data_root=None) -> Config:
+    """Load a config with CLI overrides and a default work dir, mmseg-style.
+
+    ``data_root`` (``--data-root``) replaces the data root of every
+    train/val/test dataset, ConcatDataset parts included.
+    """
     if not osp.isfile(config):
         raise SystemExit(f'config file not found: {config}')
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    if data_root is not None:
+        if not osp.isdir(data_root):
+            raise SystemExit(f'--data-root {data_root!r} is not a folder; give '
+                             'the dataset folder (e.g. the BUSI root holding '
+                             'benign/ and malignant/)')
+        try:
+            set_data_root(cfg, data_root)
+        except ValueError as e:
+            raise SystemExit(f'{config}: {e}') from None
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
@@ -107,7 +125,8 @@ def load_config(config: str, cfg_options=None, work_dir=None) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      args.data_root)
     cfg.launcher = args.launcher
     if args.amp:
         enable_amp(cfg)

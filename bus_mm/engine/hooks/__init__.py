@@ -2,3 +2,4 @@ from .bus_overlay_hook import BUSOverlayHook  # noqa: F401
 from .split_recorder_hook import SplitRecorderHook  # noqa: F401
 from .curriculum_hook import CurriculumHook  # noqa: F401
 from .assgan_hook import ASSGANHook  # noqa: F401
+from .training_curves_hook import TrainingCurvesHook  # noqa: F401

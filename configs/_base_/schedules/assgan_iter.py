@@ -26,7 +26,9 @@ default_hooks = dict(
                     interval=val_interval, max_keep_ckpts=2,
                     save_best='IoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    # <work_dir>/curves/*.png: losses, validation, ASSGAN pseudo-labels
+    curves=dict(type='TrainingCurvesHook'))
 # Distributed training wraps the three networks separately.
 model_wrapper_cfg = dict(
     type='MMSeparateDistributedDataParallel',

@@ -1,0 +1,28 @@
+# ASSGAN on a BUSI folder at the paper's size (GPU): 320x320, ResNet-101
+# DeepLabV3+ and PSPNet (no pretrained weights are downloaded; set
+# model.generator_{a,b}.backbone.init_cfg for ImageNet weights you have),
+# gamma 0.5, Adam 1e-4, batch 4 labeled + 4 unlabeled, 15% of each fold's
+# training part labeled, 10% of the non-test images for validation,
+# 200 supervised + 500 semi-supervised epochs of 18 iterations (one pass over
+# the ~70 labeled images of a 5-fold BUSI training part).
+#   python tools/cross_val.py configs/assgan/assgan_busi-320_15pct.py --amp
+# Not measured here (no GPU in the sessions that built it); the CPU variant
+# assgan_busi-cpu128_15pct.py is the one with figures in the README.
+_base_ = ['./assgan_busi_18pct.py']
+split = dict(type='kfold', num_folds=5, fold=0, val=0.1, labeled=0.15, seed=0)
+_part = dict(type='BUSIDataset', data_root={{_base_.data_root}}, split=split,
+             include_normal=False, pipeline={{_base_.train_pipeline}})
+train_dataloader = dict(dataset=dict(datasets=[
+    dict(**_part, split_part='labeled'),
+    dict(**_part, split_part='unlabeled'),
+]))
+val_dataloader = dict(dataset=dict(split=split))
+test_dataloader = dict(dataset=dict(split=split))
+epoch_length = 18
+train_cfg = dict(max_iters=700 * epoch_length, val_interval=10 * epoch_length)
+default_hooks = dict(checkpoint=dict(interval=10 * epoch_length))
+custom_hooks = [
+    dict(type='SplitRecorderHook'),
+    dict(type='ASSGANHook', semi_start=200 * epoch_length,
+         epoch_length=epoch_length),
+]
