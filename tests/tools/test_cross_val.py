@@ -7,7 +7,7 @@ from collections import Counter
 import cv2
 import pytest
 
-from .conftest import REPO, run_tool
+from .conftest import run_tool
 from .test_train_test_infer import CONFIG, FAST
 
 ASSGAN = 'configs/assgan/assgan_phantom-demo.py'
@@ -216,3 +216,13 @@ def test_curriculum_picture(phantom_root, tmp_path):
     img = cv2.imread(str(out / 'curriculum.png'))
     assert img is not None and img.shape[0] == 3 * (200 + 22)
     assert img.shape[1] == 5 * 200
+
+
+def test_data_root_option_must_name_a_folder(tmp_path):
+    missing = str(tmp_path / 'no_such_busi')
+    for tool in ('tools/train.py', 'tools/cross_val.py'):
+        proc = run_tool(tool, ASSGAN, '--data-root', missing, '--work-dir',
+                        str(tmp_path / 'w'), check=False)
+        assert proc.returncode != 0
+        assert f"--data-root {missing!r} is not a folder" in proc.stderr
+    assert not (tmp_path / 'w').exists()
