@@ -12,15 +12,15 @@ WORK_DIR=${WORK_DIR:-work_dirs/demo/$NAME}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 start=$(date +%s)
 
-echo "[demo] 1/3 phantom data (data/phantom; skipped when already there)"
+echo "[demo] 1/4 phantom data (data/phantom; skipped when already there)"
 $PY tools/make_phantoms.py data/phantom
 
-echo "[demo] 2/3 training $CONFIG -> $WORK_DIR"
+echo "[demo] 2/4 training $CONFIG -> $WORK_DIR"
 RESUME=()
 [ -f "$WORK_DIR/last_checkpoint" ] && RESUME=(--resume)
 $PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR" "${RESUME[@]}"
 
-echo "[demo] 3/3 testing the best checkpoint"
+echo "[demo] 3/4 testing the best checkpoint"
 # ASSGAN configs: report each generator and their mean, as the paper does.
 if [ -z "${TEST_ARGS:-}" ] && grep -q "assgan" <<< "$CONFIG"; then
     TEST_ARGS="--predict-with generator_a generator_b mean"
@@ -30,5 +30,7 @@ CKPT=$(ls -t "$WORK_DIR"/best_*.pth 2>/dev/null | head -n 1 || true)
 $PY tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR" \
     --show-dir "$WORK_DIR/overlays" --out "$WORK_DIR/pred_masks" \
     --csv "$WORK_DIR/per_image.csv" ${TEST_ARGS:-}
+echo "[demo] 4/4 pictures: curves, best/median/worst cases -> $WORK_DIR/analysis"
+$PY tools/analyze.py "$WORK_DIR"
 echo "[demo] done in $(( $(date +%s) - start )) s: metrics $WORK_DIR/test_metrics.json," \
-     "overlays $WORK_DIR/overlays/, masks $WORK_DIR/pred_masks/"
+     "overlays $WORK_DIR/overlays/, masks $WORK_DIR/pred_masks/, pictures $WORK_DIR/analysis/"

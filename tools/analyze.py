@@ -9,8 +9,8 @@ dir, whose folds are all analysed) this writes into ``<dir>/analysis`` (or
   generator, the paper's Fig. 5 quantity), from the logged scalars;
 * ``cases[_<variant>].png``: the best, median and worst test cases by
   per-image Dice, as overlays with ground-truth (green) and predicted (red)
-  contours (needs ``tools/test.py --csv ... --show-dir <dir>/test_vis``, which
-  ``tools/cross_val.py`` always does);
+  contours (needs ``tools/test.py --csv ... --show-dir <dir>/test_vis`` (or
+  ``<dir>/overlays``), which ``tools/cross_val.py`` and ``make demo`` do);
 * ``curriculum.png``: TaiChiNet's easy (E_p) and hard (H_p) lesion parts
   beside the ground truth for a few images (a ``curriculum/`` folder of
   ``tools/prepare_curriculum.py``, or one given with ``--curriculum``).
@@ -90,12 +90,16 @@ def find_overlays(show_dir: str) -> Dict[str, str]:
             for f in os.listdir(show_dir) if f.endswith('.png')}
 
 
+SHOW_DIRS = ('test_vis', 'overlays')
+
+
 def write_cases(work_dir: str, out_dir: str, per_group: int) -> List[str]:
     written = []
     for path in sorted(glob.glob(osp.join(work_dir, 'per_image*.csv'))):
         variant = _variant_of(path)
-        show_dir = osp.join(work_dir, 'test_vis', variant) if variant else \
-            osp.join(work_dir, 'test_vis')
+        # cross_val.py writes overlays to test_vis/, make demo to overlays/
+        dirs = [osp.join(work_dir, d, variant) for d in SHOW_DIRS]
+        show_dir = next((d for d in dirs if osp.isdir(d)), dirs[0])
         if not osp.isdir(show_dir):
             print(f'  {path}: no overlays in {show_dir}; skipped the case '
                   'grid (run tools/test.py with --show-dir there)')
