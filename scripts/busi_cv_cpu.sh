@@ -27,6 +27,7 @@ ablation() { # Table I model m, fold 0
   cv t1-model$1 $T/taichinet_busi-cpu128_no-curriculum.py --folds 0 \
       --cfg-options model.ablation=model$1
 }
+gamma() { cv gamma-$1 ${A}.py --folds 0 --cfg-options model.gamma=$1; }
 lane_assgan() {
   cv sup-15pct        ${A}_sup.py
   cv assgan-15pct     ${A}.py
@@ -35,15 +36,14 @@ lane_assgan() {
   cv t9-1gen-gan      ${A}_1gen-gan.py --folds 0
   cv t9-2gen          ${A}_2gen.py --folds 0
   ablation 7; ablation 6; ablation 5
-  for g in 0.1 0.3 0.7 0.9; do
-    cv gamma-$g       ${A}.py --folds 0 --cfg-options model.gamma=$g
-  done
+  gamma 0.1; gamma 0.9
 }
 lane_taichinet() {
   cv unet-100pct      $T/unet_busi-cpu128.py
   cv taichinet-100pct $T/taichinet_busi-cpu128.py \
       --curriculum-teacher $T/unetpp_busi-cpu128.py
   ablation 2; ablation 3; ablation 4
+  gamma 0.3; gamma 0.7
 }
 rm -f "$WORK/FAILED"
 lane_assgan &

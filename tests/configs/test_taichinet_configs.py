@@ -30,6 +30,7 @@ WITH_CURRICULUM = {
     'taichinet_head-a_busi-224.py': 'taichinet_head_a',
     'taichinet_head-b_busi-224.py': 'taichinet_head_b',
     'taichinet_phantom-demo.py': 'taichinet',
+    'taichinet_busi-cpu128.py': 'taichinet',
 }
 
 
@@ -45,7 +46,8 @@ def test_all_expected_configs_shipped():
     expected = set(ABLATIONS.values()) | set(WITH_CURRICULUM) | {
         'unetpp_busi-224.py', 'unetpp_busi-with-normal-224.py',
         'unetpp_datasetb-224.py', 'unetpp_phantom-demo.py',
-        'unet_phantom-demo.py'
+        'unet_phantom-demo.py', 'unet_busi-cpu128.py',
+        'unetpp_busi-cpu128.py', 'taichinet_busi-cpu128_no-curriculum.py'
     }
     assert expected <= set(CONFIGS), expected - set(CONFIGS)
 
