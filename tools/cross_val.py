@@ -45,7 +45,8 @@ from bus_mm.datasets.splits import (load_split, make_kfold_split,  # noqa: E402
                                     save_split)
 from bus_mm.engine.config_walk import (curriculum_keys,  # noqa: E402
                                       loader_datasets, split_datasets)
-from bus_mm.engine.run_guard import config_fingerprint  # noqa: E402
+from bus_mm.engine.run_guard import (config_fingerprint,  # noqa: E402
+                                    find_checkpoint)
 from bus_mm.evaluation.cv_summary import write_cv_summary  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -201,26 +202,6 @@ def check_stamp(work_dir: str, stamp: dict) -> None:
         json.dump(stamp, f, indent=1)
 
 
-def find_checkpoint(fold_dir: str, which: str) -> str:
-    """The fold's best checkpoint (by val IoU) or its last one."""
-    if which == 'best':
-        best = sorted(f for f in os.listdir(fold_dir)
-                      if f.startswith('best_') and f.endswith('.pth'))
-        if best:
-            return osp.join(fold_dir, best[-1])
-    last = osp.join(fold_dir, 'last_checkpoint')
-    if osp.isfile(last):
-        with open(last) as f:
-            path = f.read().strip()
-        if osp.isfile(path):
-            return path
-        local = osp.join(fold_dir, osp.basename(path))
-        if osp.isfile(local):
-            return local
-    raise SystemExit(f'no checkpoint found in {fold_dir}; training did not '
-                     'finish (rerun the same command to resume it)')
-
-
 def run(cmd: List[str], dry_run: bool, log: str) -> None:
     print('$ ' + ' '.join(cmd), flush=True)
     if dry_run:
@@ -365,7 +346,12 @@ def main(argv=None):
             which = 'best' if splits[fold]['val'] else 'last'
         if args.dry_run:
             continue
-        ckpt = find_checkpoint(fold_dir, which)
+        try:
+            ckpt = find_checkpoint(fold_dir, which)
+        except FileNotFoundError:
+            raise SystemExit(f'no checkpoint found in {fold_dir}; training did '
+                             'not finish (rerun the same command to resume '
+                             'it)') from None
         for stale in os.listdir(fold_dir):  # from a test killed midway
             if stale.startswith('per_image') and stale.endswith('.csv'):
                 os.remove(osp.join(fold_dir, stale))

@@ -33,7 +33,6 @@ size, so the masks line up with what ``LoadBUSAnnotations`` loads.
 """
 import argparse
 import copy
-import glob
 import json
 import os
 import os.path as osp
@@ -126,24 +125,6 @@ def check_out_dir(out: str, overwrite: bool) -> None:
     os.makedirs(out, exist_ok=True)
 
 
-def find_checkpoint(work_dir: str) -> str:
-    """The best checkpoint of a run (``best_*.pth``), else its last one."""
-    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
-                  key=osp.getmtime)
-    if best:
-        return best[-1]
-    last = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(last):
-        with open(last) as f:
-            path = f.read().strip()
-        if osp.isfile(path):
-            return path
-    ckpts = sorted(glob.glob(osp.join(work_dir, '*.pth')), key=osp.getmtime)
-    if ckpts:
-        return ckpts[-1]
-    raise SystemExit(f'no checkpoint found in {work_dir!r} after training')
-
-
 def train_teacher(config: str, work_dir: str, options, overwrite: bool) -> str:
     """Train the U-Net++ with tools/train.py; return its checkpoint."""
     from tools.train import main as train_main
@@ -154,7 +135,12 @@ def train_teacher(config: str, work_dir: str, options, overwrite: bool) -> str:
         argv += ['--cfg-options', *options]
     print(f'training the U-Net++ teacher: tools/train.py {" ".join(argv)}')
     train_main(argv)
-    return find_checkpoint(work_dir)
+    from bus_mm.engine.run_guard import find_checkpoint
+    try:
+        return find_checkpoint(work_dir, 'best')
+    except FileNotFoundError:
+        raise SystemExit(f'no checkpoint found in {work_dir!r} after '
+                         'training') from None
 
 
 def build_teacher(cfg, checkpoint: str, device: str):

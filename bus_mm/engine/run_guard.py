@@ -1,4 +1,5 @@
 """Protect work dirs: a new run never silently clobbers a different earlier run."""
+import glob
 import hashlib
 import json
 import os
@@ -58,3 +59,33 @@ def guard_work_dir(cfg: Config, resume: bool = False,
     with open(stamp, 'w') as f:
         json.dump(dict(fingerprint=fp, config=cfg.filename,
                        time=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
+
+
+def find_checkpoint(work_dir: str, which: str = 'best') -> str:
+    """A finished run's checkpoint: the newest ``best_*.pth`` (when ``which``
+    is 'best'), else the one ``last_checkpoint`` names (also when the work dir
+    was moved since), else the newest ``*.pth``.
+
+    Args:
+        work_dir (str): The run's work dir.
+        which (str): 'best' or 'last'.
+
+    Raises:
+        FileNotFoundError: The work dir holds no checkpoint.
+    """
+    if which not in ('best', 'last'):
+        raise ValueError(f"which must be 'best' or 'last', got {which!r}")
+    pths = sorted(glob.glob(osp.join(work_dir, '*.pth')), key=osp.getmtime)
+    best = [p for p in pths if osp.basename(p).startswith('best_')]
+    if which == 'best' and best:
+        return best[-1]
+    last = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(last):
+        with open(last) as f:
+            path = f.read().strip()
+        for candidate in (path, osp.join(work_dir, osp.basename(path))):
+            if osp.isfile(candidate):
+                return candidate
+    if pths:
+        return pths[-1]
+    raise FileNotFoundError(f'no checkpoint in {work_dir!r}')
