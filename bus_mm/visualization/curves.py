@@ -94,7 +94,10 @@ def plot_training_curves(work_dir: str, out_dir: Optional[str] = None,
     plt = _plt()
     train, val = load_scalars(work_dir)
     out_dir = out_dir or osp.join(work_dir, 'curves')
-    title = title or osp.basename(osp.normpath(work_dir))
+    if title is None:  # 'run' or, for a cross-validation fold, 'run/fold_k'
+        parts = osp.normpath(osp.abspath(work_dir)).split(os.sep)
+        title = '/'.join(parts[-2:]) if parts[-1].startswith('fold_') \
+            else parts[-1]
     written = []
     if not (train or val):
         return written
