@@ -156,6 +156,7 @@ def split_spec(cfg: Config) -> dict:
 
 
 def split_parts_used(cfg: Config) -> Dict[str, str]:
+    """``{dotted key: split_part}`` of every split-taking loader dataset."""
     return {key: ds.get('split_part', 'all')
             for key, ds in split_datasets(cfg)}
 
