@@ -48,6 +48,7 @@ from bus_mm.engine.config_walk import (curriculum_keys,  # noqa: E402
 from bus_mm.engine.run_guard import (config_fingerprint,  # noqa: E402
                                     find_checkpoint)
 from bus_mm.evaluation.cv_summary import write_cv_summary  # noqa: E402
+from tools.train import load_config  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAMP = 'cv_config.json'
@@ -132,13 +133,7 @@ def dataset_ids(cfg: Config) -> Tuple[List[str], List[str]]:
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    entries = split_datasets(cfg)
-    if not entries:
-        raise SystemExit(
-            f'{cfg.filename}: no loader dataset takes a `split`, so there is '
-            'nothing to cross-validate; use a bus_mm dataset (BUSIDataset, '
-            'UDIATDataset, BUSFolderDataset).')
-    ds_cfg = dict(entries[-1][1])
+    ds_cfg = dict(split_datasets(cfg)[-1][1])
     ds_cfg.update(split=None, split_part='all', pipeline=[])
     dataset = DATASETS.build(ds_cfg)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
@@ -226,19 +221,10 @@ def run(cmd: List[str], dry_run: bool, log: str) -> None:
 # ---------------------------------------------------------------------- main
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise SystemExit(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    # the config as tools/train.py loads it (--cfg-options, --data-root)
+    cfg = load_config(args.config, args.cfg_options, data_root=args.data_root)
     user_opts = options_to_argv(args.cfg_options) + root_options(
         cfg, args.data_root)
-    if args.data_root:
-        if not osp.isdir(args.data_root):
-            raise SystemExit(f'--data-root {args.data_root!r} is not a folder')
-        for _, ds in loader_datasets(cfg):
-            if 'data_root' in ds:
-                ds['data_root'] = args.data_root
     name = osp.splitext(osp.basename(args.config))[0]
     work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', 'cv', name))
     if any(c in work_dir for c in ',[]()=\'"'):
@@ -246,7 +232,10 @@ def main(argv=None):
                          "as --cfg-options, which cannot hold , [ ] ( ) = or "
                          'quotes; choose a plainer path')
     if not split_datasets(cfg):
-        dataset_ids(cfg)  # raises the explanation
+        raise SystemExit(
+            f'{args.config}: no loader dataset takes a `split`, so there is '
+            'nothing to cross-validate; use a bus_mm dataset (BUSIDataset, '
+            'UDIATDataset, BUSFolderDataset).')
     spec = split_spec(cfg)
     seed = args.seed if args.seed is not None else int(spec.get('seed', 0))
     val = args.val if args.val is not None else spec.get('val', 0.0) or 0.0
