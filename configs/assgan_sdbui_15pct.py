@@ -9,9 +9,14 @@
 # SDBUI use configs/assgan/assgan_busi_18pct.py (BUSI) or the CPU demo
 # configs/assgan/assgan_phantom-demo.py (built-in phantom data).
 #
-# An "epoch" is one pass over the 195 labeled images at 4 labeled images per
-# batch (49 iterations), so 700 epochs = 34300 iterations and the
-# semi-supervised phase (Algorithm 2) starts at epoch 200 = iteration 9800.
+# Phase lengths follow the paper's definition of an epoch in each algorithm:
+# Algorithm 1's epoch is a pass over the 195 labeled images (4 per batch: 49
+# iterations), so the semi-supervised phase starts at epoch 200 = iteration
+# 9800; Algorithm 2's epoch is a pass over the 1110 *unlabeled* images (4 per
+# batch: 278 iterations), so its 500 epochs take 139000 iterations and every
+# unlabeled image is seen ~500 times (counting Algorithm 2 epochs as labeled
+# passes, as bus_mm <= 0.1 did, saw it only ~88 times). The accepted-image
+# statistics (Table 2, Fig. 5) are counted per unlabeled pass.
 # The paper does not give its batch size; we use 8 = 4 labeled + 4 unlabeled.
 _base_ = [
     '_base_/models/assgan_deeplabv3plus_pspnet.py',
@@ -62,12 +67,14 @@ model = dict(
     generator_a=dict(backbone=_r101),
     generator_b=dict(backbone=_r101),
     gamma=0.5)
-epoch_length = 49
-max_iters = 700 * epoch_length
-semi_start = 200 * epoch_length
-train_cfg = dict(max_iters=max_iters, val_interval=10 * epoch_length)
-default_hooks = dict(checkpoint=dict(interval=10 * epoch_length))
+labeled_epoch = 49      # ceil(195 labeled / 4 per batch)
+unlabeled_epoch = 278   # ceil(1110 unlabeled / 4 per batch)
+semi_start = 200 * labeled_epoch
+max_iters = semi_start + 500 * unlabeled_epoch
+train_cfg = dict(max_iters=max_iters, val_interval=10 * unlabeled_epoch)
+default_hooks = dict(checkpoint=dict(interval=10 * unlabeled_epoch))
 custom_hooks = [
     dict(type='SplitRecorderHook'),
-    dict(type='ASSGANHook', semi_start=semi_start, epoch_length=epoch_length),
+    dict(type='ASSGANHook', semi_start=semi_start,
+         epoch_length=unlabeled_epoch),
 ]

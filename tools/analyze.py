@@ -177,7 +177,12 @@ def run_gamma(work_dir: str) -> float:
         for cfg_file in sorted(glob.glob(osp.join(d, '*.py'))):
             cfg = Config.fromfile(cfg_file)
             if cfg.get('model', {}).get('type') == 'ASSGAN':
-                return float(cfg.model.get('gamma', 0.5))
+                gamma = cfg.model.get('gamma')
+                if gamma is None:
+                    gate = cfg.model.get('gate')
+                    gamma = gate.get('gamma', 0.5) if isinstance(
+                        gate, dict) else 0.5
+                return float(gamma)
     raise SystemExit(f'{work_dir}: no dumped ASSGAN config found to read '
                      'gamma from (train.py writes one into the work dir)')
 
@@ -238,7 +243,11 @@ def results_table(work_dirs: List[str]) -> str:
 
 # -------------------------------------------------------------------- main
 def analyze_run(work_dir: str, out_dir: str, args) -> List[str]:
+    from bus_mm.visualization.gate_audit import plot_gate_audit
     written = plot_training_curves(work_dir, out_dir)
+    if osp.isfile(osp.join(work_dir, 'gate_audit.jsonl')):
+        written += plot_gate_audit(work_dir, out_dir,
+                                   gamma=run_gamma(work_dir))
     written += write_cases(work_dir, out_dir, args.cases)
     cur = args.curriculum or osp.join(work_dir, 'curriculum')
     if osp.isfile(osp.join(cur, 'curriculum_meta.json')):

@@ -22,6 +22,10 @@ Sections (``--sections``, default all):
 * ``taichinet``: TaiChiNet training iteration (curriculum stage 2, every loss
   on) and inference forward versus Table I's Model 1 (one sub-U-Net) at the
   same batch and size; parameter counts.
+* ``fastpath``: fp32 vs bf16 vs bf16 + channels-last, one training
+  iteration and one inference forward of the ASSGAN demo, TaiChiNet cpu128
+  and U-Net cpu128, their speed-ups and whether channels-last pays
+  (``tools/bench_fastpath.py``).
 * ``infer``: ms/img of ``tools/infer.py``'s path (``build_inferencer`` +
   ``segment``: file read, pipeline, model, post-processing) versus the bare
   network forward of the same model at the same input size.
@@ -65,7 +69,7 @@ sys.path.insert(0, REPO)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer')
+SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer', 'fastpath')
 DEFAULT_CONFIG = 'configs/demo/unet_phantom-demo.py'
 ASSGAN_CONFIG = 'configs/assgan/assgan_phantom-demo.py'
 TAICHINET_CONFIG = 'configs/taichinet/taichinet_busi-224.py'
@@ -944,9 +948,14 @@ def bench_infer(ctx: Context, device: str, out: dict) -> None:
             batch_size=batch_size))
 
 
+def bench_fastpath(ctx: Context, device: str, out: dict) -> None:
+    from tools.bench_fastpath import bench_fastpath as run_fastpath
+    run_fastpath(sys.modules[__name__], ctx, device, out)
+
+
 BENCHES = dict(phantom=bench_phantom, pipeline=bench_pipeline,
                assgan=bench_assgan, taichinet=bench_taichinet,
-               infer=bench_infer)
+               infer=bench_infer, fastpath=bench_fastpath)
 
 
 def run_section(ctx: Context, name: str, device: str, result: dict) -> None:

@@ -47,6 +47,8 @@ from bus_mm.engine.config_walk import (curriculum_keys,  # noqa: E402
                                       loader_datasets, split_datasets)
 from bus_mm.engine.run_guard import (config_fingerprint,  # noqa: E402
                                     find_checkpoint)
+from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
+                                     fast_path_argv)
 from bus_mm.evaluation.cv_summary import write_cv_summary  # noqa: E402
 from tools.train import load_config  # noqa: E402
 
@@ -89,8 +91,10 @@ def parse_args(argv=None):
                         '<fold>/curriculum with tools/prepare_curriculum.py')
     parser.add_argument('--teacher-cfg-options', nargs='+', action=DictAction,
                         help='--cfg-options for the teacher config')
-    parser.add_argument('--amp', action='store_true',
-                        help='train with automatic mixed precision (CUDA)')
+    parser.add_argument('--audit-gate', action='store_true',
+                        help='ASSGAN: audit the trust gate (tools/train.py '
+                        '--audit-gate)')
+    add_fast_path_args(parser)
     parser.add_argument('--data-root',
                         help='dataset folder for every loader (and the '
                         "teacher's); default: the config's data_root")
@@ -274,7 +278,7 @@ def main(argv=None):
                  fingerprint=config_fingerprint(cfg), num_folds=args.num_folds,
                  seed=seed, val=val, labeled=labeled, stratify=bool(stratify),
                  curriculum_teacher=args.curriculum_teacher,
-                 num_images=len(ids))
+                 num_images=len(ids), fast_path=fast_path_argv(args))
     check_stamp(work_dir, stamp)
     split_paths = []
     for fold, split in enumerate(splits):
@@ -324,8 +328,9 @@ def main(argv=None):
                    '--work-dir', fold_dir]
             if osp.isfile(osp.join(fold_dir, 'last_checkpoint')):
                 cmd.append('--resume')
-            if args.amp:
-                cmd.append('--amp')
+            cmd += fast_path_argv(args)
+            if args.audit_gate:
+                cmd.append('--audit-gate')
             run(cmd + ['--cfg-options'] + opts, args.dry_run, log)
             if not args.dry_run:
                 with open(osp.join(fold_dir, TRAIN_DONE), 'w') as f:
@@ -352,6 +357,7 @@ def main(argv=None):
                '--show-dir', osp.join(fold_dir, 'test_vis')]
         if variants:
             cmd += ['--predict-with'] + variants
+        cmd += fast_path_argv(args)
         run(cmd + ['--cfg-options'] + opts, args.dry_run, log)
         with open(osp.join(fold_dir, 'test_metrics.json')) as f:
             metrics = json.load(f)['metrics']

@@ -24,6 +24,9 @@ from mmengine.dataset import Compose, pseudo_collate  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
+from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
+                                     apply_fast_path)
+
 ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadBUSAnnotations',
                       'LoadCurriculumMasks')
 
@@ -43,6 +46,7 @@ def parse_args(argv=None):
     parser.add_argument('--no-overlay', action='store_true',
                         help='write masks only')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_fast_path_args(parser)
     return parser.parse_args(argv)
 
 
@@ -59,8 +63,14 @@ def list_images(path):
     return sorted(files)
 
 
-def build_inferencer(config, checkpoint, device=None, cfg_options=None):
-    """Return (model, pipeline) ready for :func:`segment`."""
+def build_inferencer(config, checkpoint, device=None, cfg_options=None,
+                     amp=None, amp_dtype=None, channels_last=None):
+    """Return (model, pipeline) ready for :func:`segment`.
+
+    ``amp``, ``amp_dtype`` and ``channels_last`` are the fast-path switches
+    (see :func:`bus_mm.engine.fast_path.apply_fast_path`); None keeps the
+    config's keys. Under ``amp`` :func:`segment` predicts under autocast.
+    """
     from mmengine.runner import load_checkpoint
     from mmseg.registry import MODELS
     cfg = Config.fromfile(config)
@@ -79,6 +89,10 @@ def build_inferencer(config, checkpoint, device=None, cfg_options=None):
     model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta')
     model.cfg = cfg
     model = model.to(device).eval()
+    fast = apply_fast_path(cfg, amp, amp_dtype, channels_last, train=False)
+    if fast['channels_last']:
+        model.to(memory_format=torch.channels_last)
+    model.autocast_dtype = fast['amp']
     steps = [t for t in cfg.test_pipeline if t['type'] not in ANNOTATION_LOADERS]
     return model, Compose(steps)
 
@@ -88,7 +102,11 @@ def segment(model, pipeline, paths):
     """Predict 0/1 masks (original image size) for a list of image paths."""
     batch = pseudo_collate([pipeline(dict(img_path=p, labeled=False))
                             for p in paths])
-    outputs = model.test_step(batch)
+    dtype = getattr(model, 'autocast_dtype', None)
+    device_type = next(model.parameters()).device.type
+    with torch.autocast(device_type, dtype=getattr(torch, dtype or 'float32'),
+                        enabled=dtype is not None):
+        outputs = model.test_step(batch)
     return [o.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
             for o in outputs]
 
@@ -99,7 +117,9 @@ def main(argv=None):
     from bus_mm.visualization.overlay import draw_overlay
     paths = list_images(args.input)
     model, pipeline = build_inferencer(args.config, args.checkpoint,
-                                       args.device, args.cfg_options)
+                                       args.device, args.cfg_options,
+                                       args.amp, args.amp_dtype,
+                                       args.channels_last)
     root = args.input if osp.isdir(args.input) else osp.dirname(args.input)
     mask_dir = osp.join(args.out_dir, 'masks')
     ov_dir = osp.join(args.out_dir, 'overlays')

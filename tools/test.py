@@ -16,6 +16,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
+                                     apply_fast_path)
 from tools.train import load_config  # noqa: E402
 
 
@@ -42,6 +44,7 @@ def parse_args(argv=None):
                         help='override config settings, xxx=yyy format')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    add_fast_path_args(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -85,6 +88,8 @@ def main(argv=None):
                       args.work_dir or osp.dirname(osp.abspath(args.checkpoint)),
                       args.data_root)
     cfg.launcher = args.launcher
+    apply_fast_path(cfg, args.amp, args.amp_dtype, args.channels_last,
+                    train=False)
     variants = args.predict_with or [None]
     if args.predict_with and cfg.model.get('type') != 'ASSGAN':
         raise SystemExit('--predict-with applies to ASSGAN models only '

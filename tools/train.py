@@ -4,9 +4,9 @@ Example::
 
     python tools/train.py configs/assgan/assgan_phantom-demo.py
     python tools/train.py configs/assgan_sdbui_15pct.py --work-dir work_dirs/sdbui --amp
+    python tools/train.py configs/taichinet/unet_busi-cpu128.py --amp --channels-last  # bf16 on a CPU
 """
 import argparse
-import logging
 import os
 import os.path as osp
 import sys
@@ -17,7 +17,10 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from bus_mm.engine.config_walk import set_data_root  # noqa: E402
+from bus_mm.engine.config_walk import (enable_gate_audit,  # noqa: E402
+                                       set_data_root)
+from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
+                                     apply_fast_path)
 from bus_mm.engine.run_guard import guard_work_dir  # noqa: E402
 
 
@@ -33,9 +36,6 @@ def parse_args(argv=None):
         help='allow retraining in a work dir that already holds a run '
         '(its checkpoints are replaced)')
     parser.add_argument(
-        '--amp', action='store_true',
-        help='automatic mixed precision (needs a CUDA GPU)')
-    parser.add_argument(
         '--data-root', help='dataset folder for every train/val/test dataset '
         "(default: the config's data_root)")
     parser.add_argument(
@@ -44,31 +44,17 @@ def parse_args(argv=None):
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')
+    parser.add_argument(
+        '--audit-gate', action='store_true',
+        help='ASSGAN: load the masks of the unlabeled images (they must have '
+        'them) to measure how well the trust gate ranks pseudo-label quality; '
+        'the masks never reach a loss')
+    add_fast_path_args(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
-
-
-def enable_amp(cfg: Config) -> None:
-    """Switch every optimizer wrapper of ``cfg`` to ``AmpOptimWrapper``."""
-    import torch
-    if not torch.cuda.is_available():
-        raise SystemExit('--amp needs a CUDA GPU (torch.cuda.is_available() is '
-                         'False); drop --amp to train in fp32 on the CPU.')
-    ow = cfg.optim_wrapper
-    wrappers = ([v for v in ow.values() if isinstance(v, dict) and 'type' in v]
-                if 'constructor' in ow and 'type' not in ow else [ow])
-    for w in wrappers:
-        if w['type'] == 'AmpOptimWrapper':
-            print_log('AMP is already enabled in the config.', logger='current',
-                      level=logging.WARNING)
-            continue
-        if w['type'] != 'OptimWrapper':
-            raise SystemExit(f'--amp supports OptimWrapper, got {w["type"]}')
-        w['type'] = 'AmpOptimWrapper'
-        w['loss_scale'] = 'dynamic'
 
 
 def init_cpu_distributed(cfg: Config, launcher: str) -> None:
@@ -128,8 +114,12 @@ def main(argv=None):
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.data_root)
     cfg.launcher = args.launcher
-    if args.amp:
-        enable_amp(cfg)
+    apply_fast_path(cfg, args.amp, args.amp_dtype, args.channels_last)
+    if args.audit_gate:
+        try:
+            enable_gate_audit(cfg)
+        except ValueError as e:
+            raise SystemExit(f'{args.config}: {e}') from None
     cfg.resume = args.resume
     init_cpu_distributed(cfg, args.launcher)
     if int(os.environ.get('RANK', 0)) == 0:

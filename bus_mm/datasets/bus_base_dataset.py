@@ -31,6 +31,11 @@ class BUSBaseDataset(BaseSegDataset):
         missing_root_hint (str, optional): Extra advice appended to the error
             raised when ``data_root`` does not exist (e.g. which config to use
             without that data set).
+        audit_masks (bool): For ``split_part='unlabeled'``: keep each
+            image's mask paths as ``audit_mask_paths`` so ASSGAN's gate audit
+            can measure the true quality of its pseudo-labels. The masks
+            never become ``gt_sem_seg`` and reach no loss. Every unlabeled
+            image then needs a mask. Defaults to False.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`
             (``pipeline``, ``test_mode``, ``serialize_data``...).
     """
@@ -43,6 +48,7 @@ class BUSBaseDataset(BaseSegDataset):
                  split: Union[None, str, dict] = None,
                  split_part: str = 'all',
                  missing_root_hint: Optional[str] = None,
+                 audit_masks: bool = False,
                  **kwargs) -> None:
         parts = ('all', 'train', 'val', 'test', 'labeled', 'unlabeled')
         if split_part not in parts:
@@ -55,6 +61,11 @@ class BUSBaseDataset(BaseSegDataset):
         self.split_part = split_part
         self.split_dict: Optional[dict] = None
         self.missing_root_hint = missing_root_hint
+        if audit_masks and split_part != 'unlabeled':
+            raise ValueError(
+                "audit_masks=True applies to split_part='unlabeled' only "
+                f'(got {split_part!r}); labeled parts use their masks anyway.')
+        self.audit_masks = bool(audit_masks)
         kwargs.setdefault('reduce_zero_label', False)
         super().__init__(data_root=data_root, **kwargs)
 
@@ -114,6 +125,12 @@ class BUSBaseDataset(BaseSegDataset):
             else:
                 labeled = True
             masks = list(r['mask_paths']) if labeled else []
+            if self.audit_masks and not r['mask_paths']:
+                raise FileNotFoundError(
+                    f'{type(self).__name__}: audit_masks=True but unlabeled '
+                    f'image {r["img_path"]!r} has no mask; the gate audit '
+                    'needs a mask for every unlabeled image. Drop '
+                    'audit_masks (or --audit-gate) for this data.')
             data_list.append(
                 dict(img_path=r['img_path'],
                      seg_map_path=masks[0] if masks else None,
@@ -121,6 +138,8 @@ class BUSBaseDataset(BaseSegDataset):
                      sample_id=r['sample_id'],
                      category=r['category'],
                      labeled=labeled,
+                     audit_mask_paths=(list(r['mask_paths'])
+                                       if self.audit_masks else []),
                      label_map=self.label_map,
                      reduce_zero_label=self.reduce_zero_label,
                      seg_fields=[]))

@@ -66,3 +66,30 @@ def set_data_root(cfg, data_root: str) -> int:
     for ds in datasets:
         ds['data_root'] = data_root
     return len(datasets)
+
+
+def enable_gate_audit(cfg) -> int:
+    """Load masks of the unlabeled training images for ASSGAN's gate audit.
+
+    Sets ``audit_masks=True`` on every train dataset with
+    ``split_part='unlabeled'`` (the masks never reach a loss).
+
+    Returns:
+        int: How many datasets were changed.
+
+    Raises:
+        ValueError: When the config is no ASSGAN config or its train loader
+            has no unlabeled part.
+    """
+    if cfg.get('model', {}).get('type') != 'ASSGAN':
+        raise ValueError('--audit-gate audits ASSGAN\'s trust gate; this '
+                         f'config builds {cfg.get("model", {}).get("type")}')
+    parts = [d for k, d in loader_datasets(cfg)
+             if k.startswith('train_dataloader')
+             and d.get('split_part') == 'unlabeled']
+    if not parts:
+        raise ValueError('--audit-gate: the train loader has no dataset with '
+                         "split_part='unlabeled' to audit")
+    for ds in parts:
+        ds['audit_masks'] = True
+    return len(parts)

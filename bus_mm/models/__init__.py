@@ -1,1 +1,1 @@
-from . import discriminators, heads, losses, necks, segmentors  # noqa: F401
+from . import discriminators, gates, heads, losses, necks, segmentors  # noqa: F401

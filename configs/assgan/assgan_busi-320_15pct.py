@@ -3,8 +3,9 @@
 # model.generator_{a,b}.backbone.init_cfg for ImageNet weights you have),
 # gamma 0.5, Adam 1e-4, batch 4 labeled + 4 unlabeled, 15% of each fold's
 # training part labeled, 10% of the non-test images for validation,
-# 200 supervised + 500 semi-supervised epochs of 18 iterations (one pass over
-# the ~70 labeled images of a 5-fold BUSI training part).
+# 200 supervised epochs of 18 iterations (one pass over the ~70 labeled images
+# of a 5-fold BUSI training part) + 500 semi-supervised epochs of 99
+# iterations (one pass over its ~396 unlabeled images: Algorithm 2's epoch).
 #   python tools/cross_val.py configs/assgan/assgan_busi-320_15pct.py --amp
 # Not measured here (no GPU in the sessions that built it); the CPU variant
 # assgan_busi-cpu128_15pct.py is the one with figures in the README.
@@ -18,11 +19,14 @@ train_dataloader = dict(dataset=dict(datasets=[
 ]))
 val_dataloader = dict(dataset=dict(split=split))
 test_dataloader = dict(dataset=dict(split=split))
-epoch_length = 18
-train_cfg = dict(max_iters=700 * epoch_length, val_interval=10 * epoch_length)
-default_hooks = dict(checkpoint=dict(interval=10 * epoch_length))
+labeled_epoch = 18      # ceil(~70 / 4)
+unlabeled_epoch = 99    # ceil(~396 / 4)
+semi_start = 200 * labeled_epoch
+train_cfg = dict(max_iters=semi_start + 500 * unlabeled_epoch,
+                 val_interval=10 * unlabeled_epoch)
+default_hooks = dict(checkpoint=dict(interval=10 * unlabeled_epoch))
 custom_hooks = [
     dict(type='SplitRecorderHook'),
-    dict(type='ASSGANHook', semi_start=200 * epoch_length,
-         epoch_length=epoch_length),
+    dict(type='ASSGANHook', semi_start=semi_start,
+         epoch_length=unlabeled_epoch),
 ]

@@ -1,7 +1,9 @@
 # ASSGAN on BUSI ("PDBUI" of Table 1): 647 lesion images, 100 labeled (18%) +
 # 447 unlabeled for training, 50 val, 50 test; otherwise the headline
-# settings (320x320, ResNet-101 generators, gamma 0.5, 200 + 500 epochs of
-# 25 iterations = one pass over the 100 labeled images at 4 per batch).
+# settings (320x320, ResNet-101 generators, gamma 0.5): 200 supervised epochs
+# of 25 iterations (one pass over the 100 labeled images at 4 per batch), then
+# 500 semi-supervised epochs of 112 iterations (one pass over the 447
+# unlabeled images at 4 per batch: Algorithm 2's epoch).
 _base_ = ['../assgan_sdbui_15pct.py']
 data_root = 'data/BUSI'
 split = dict(type='ratio', val=50, test=50, labeled=100, seed=0)
@@ -16,11 +18,14 @@ _eval = dict(type='BUSIDataset', data_root=data_root, split=split,
              _delete_=True)
 val_dataloader = dict(dataset=dict(**_eval, split_part='val'))
 test_dataloader = dict(dataset=dict(**_eval, split_part='test'))
-epoch_length = 25
-train_cfg = dict(max_iters=700 * epoch_length, val_interval=10 * epoch_length)
-default_hooks = dict(checkpoint=dict(interval=10 * epoch_length))
+labeled_epoch = 25      # ceil(100 / 4)
+unlabeled_epoch = 112   # ceil(447 / 4)
+semi_start = 200 * labeled_epoch
+train_cfg = dict(max_iters=semi_start + 500 * unlabeled_epoch,
+                 val_interval=10 * unlabeled_epoch)
+default_hooks = dict(checkpoint=dict(interval=10 * unlabeled_epoch))
 custom_hooks = [
     dict(type='SplitRecorderHook'),
-    dict(type='ASSGANHook', semi_start=200 * epoch_length,
-         epoch_length=epoch_length),
+    dict(type='ASSGANHook', semi_start=semi_start,
+         epoch_length=unlabeled_epoch),
 ]

@@ -51,11 +51,12 @@ def test_amp_switches_every_optimizer_of_every_config(path, monkeypatch):
     from mmengine.logging import MMLogger
     from mmengine.optim import AmpOptimWrapper, build_optim_wrapper
 
-    from tools.train import enable_amp, load_config
+    from bus_mm.engine.fast_path import apply_fast_path
+    from tools.train import load_config
     cfg = load_config(osp.join(REPO, path))
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')  # for MMLogger's rank
-    enable_amp(cfg)
+    apply_fast_path(cfg, amp=True)
     MMLogger.get_instance('bus_mm_amp_test')  # wrappers log through it
     model = MODELS.build(cfg.model)
     built = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -66,3 +67,24 @@ def test_amp_switches_every_optimizer_of_every_config(path, monkeypatch):
         assert len(wrappers) == sum(
             cfg.model.get(k) is not None
             for k in ('generator_a', 'generator_b', 'discriminator'))
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_amp_on_cpu_makes_every_optimizer_autocast(path, monkeypatch):
+    """On a CPU with bf16, `--amp` turns every optimizer wrapper config of
+    every shipped config (ASSGAN's three included) into a bf16
+    AutocastOptimWrapper, and `--no-amp` into plain fp32 OptimWrappers."""
+    from bus_mm.engine.fast_path import _optim_wrappers, apply_fast_path
+    from bus_mm.engine.optimizers import autocast_optim_wrapper as aow
+    from tools.train import load_config
+    monkeypatch.setattr(aow, 'cpu_supports_bf16', lambda: True)
+    cfg = load_config(osp.join(REPO, path))
+    apply_fast_path(cfg, amp=True)
+    wrappers = _optim_wrappers(cfg)
+    assert wrappers and all(w['type'] == 'AutocastOptimWrapper' and
+                            w['dtype'] == 'bfloat16' for w in wrappers)
+    assert cfg.val_cfg.fp16 and cfg.test_cfg.fp16
+    apply_fast_path(cfg, amp=False)
+    assert all(w['type'] == 'OptimWrapper' and 'dtype' not in w
+               for w in _optim_wrappers(cfg))
+    assert not cfg.val_cfg.fp16

@@ -51,3 +51,43 @@ def test_folder_empty(tmp_path):
     os.makedirs(tmp_path / 'x' / 'masks')
     with pytest.raises(FileNotFoundError, match='no images found'):
         BUSFolderDataset(data_root=str(tmp_path / 'x'))
+
+
+def test_audit_masks_for_unlabeled_part(tmp_path):
+    """audit_masks loads the unlabeled images' masks as ``gt_audit_seg``
+    (never ``gt_sem_seg``); an unlabeled image without a mask is an error
+    naming it; other split parts refuse the option."""
+    import cv2
+    import numpy as np
+    import pytest
+    from bus_mm.datasets import BUSFolderDataset
+    (tmp_path / 'images').mkdir()
+    (tmp_path / 'masks').mkdir()
+    for i in range(6):
+        img = np.full((16, 16, 3), 40 * i, np.uint8)
+        cv2.imwrite(str(tmp_path / 'images' / f'{i}.png'), img)
+        mask = np.zeros((16, 16), np.uint8)
+        mask[4:8, 4:8] = 255
+        cv2.imwrite(str(tmp_path / 'masks' / f'{i}.png'), mask)
+    split = dict(type='ratio', val=1, test=1, labeled=2, seed=0)
+    pipeline = [dict(type='LoadBUSImageFromFile'),
+                dict(type='LoadBUSAnnotations'),
+                dict(type='PackBUSInputs')]
+    ds = BUSFolderDataset(data_root=str(tmp_path), split=split,
+                          split_part='unlabeled', audit_masks=True,
+                          pipeline=pipeline)
+    sample = ds[0]['data_samples']
+    assert not sample.metainfo['labeled'] and 'gt_sem_seg' not in sample
+    assert sample.gt_audit_seg.data.sum() == 16
+    plain = BUSFolderDataset(data_root=str(tmp_path), split=split,
+                             split_part='unlabeled', pipeline=pipeline)
+    assert 'gt_audit_seg' not in plain[0]['data_samples']
+    with pytest.raises(ValueError, match="split_part='unlabeled'"):
+        BUSFolderDataset(data_root=str(tmp_path), split=split,
+                         split_part='labeled', audit_masks=True)
+    cv2.imwrite(str(tmp_path / 'images' / 'extra.png'),
+                np.zeros((16, 16, 3), np.uint8))
+    with pytest.raises(FileNotFoundError, match='extra.png'):
+        BUSFolderDataset(data_root=str(tmp_path), split=split,
+                         split_part='unlabeled', audit_masks=True,
+                         allow_missing_masks=True)

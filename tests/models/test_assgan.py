@@ -143,7 +143,7 @@ def fresh_message_hub(request):
 # ----------------------------------------------------------------------
 def test_train_step_logs_and_updates_all_networks():
     torch.manual_seed(0)
-    model = build(semi_start=0, gamma=-1.0)
+    model = build(semi_start=0, gamma=0.0, train_d_in_semi=True)
     assert isinstance(model, ASSGAN)
     before = {n: snapshot(getattr(model, n))
               for n in ('generator_a', 'generator_b', 'discriminator')}
@@ -222,7 +222,8 @@ def recording_optim(model, lr=1e-2):
 def test_gradient_isolation_between_g_and_d_steps(adv_on_unlabeled):
     torch.manual_seed(0)
     model = build(
-        semi_start=0, gamma=-1.0, adv_on_unlabeled=adv_on_unlabeled)
+        semi_start=0, gamma=0.0, adv_on_unlabeled=adv_on_unlabeled,
+        train_d_in_semi=True)
     optim = recording_optim(model)
     d_before = snapshot(model.discriminator)
     model.train_step(make_batch(2, 2), optim)
@@ -239,15 +240,14 @@ def test_gradient_isolation_between_g_and_d_steps(adv_on_unlabeled):
 
 
 def fixed_judge(scores_by_call):
-    """A ``_judge`` replacement returning preset scores, one per call."""
+    """A gate ``patch_scores`` replacement: a constant patch map per call
+    (generator A is judged first, then B)."""
     calls = iter(scores_by_call)
 
-    def judge(prob):
-        s = torch.full((prob.size(0), ), next(calls))
-        conf = s.view(-1, 1, 1, 1).expand(-1, 1, *prob.shape[-2:])
-        return s, conf.clone()
+    def patch_scores(disc, prob, image, threshold=0.5, d_logits=None):
+        return torch.full((prob.size(0), 1, 4, 4), next(calls))
 
-    return judge
+    return patch_scores
 
 
 @pytest.mark.parametrize('giver,receiver', [('a', 'b'), ('b', 'a')])
@@ -256,10 +256,11 @@ def test_semi_loss_of_accepted_prediction_reaches_only_other_generator(
     """Only unlabeled images: A's accepted pseudo-labels train only B (and
     vice versa); the pseudo-label is the giver's own hard prediction."""
     torch.manual_seed(0)
-    model = build(out_a=1, out_b=2, semi_start=0, gamma=0.5)
-    # _judge is called for generator_a first, then generator_b.
+    model = build(out_a=1, out_b=2, semi_start=0, gamma=0.5,
+                  adv_on_unlabeled=False)
+    # the gate judges generator_a first, then generator_b.
     scores = [0.9, 0.1] if giver == 'a' else [0.1, 0.9]
-    monkeypatch.setattr(model, '_judge', fixed_judge(scores))
+    monkeypatch.setattr(model.gate, 'patch_scores', fixed_judge(scores))
     captured = []
     orig = model._pseudo_samples
     monkeypatch.setattr(
@@ -293,13 +294,13 @@ def test_semi_loss_of_accepted_prediction_reaches_only_other_generator(
 def test_gamma_above_one_accepts_nothing_below_zero_everything(gate):
     torch.manual_seed(0)
     batch = make_batch(2, 3)
-    model = build(semi_start=0, gate=gate, gamma=1.5)
+    model = build(semi_start=0, gate=gate, gamma=1.0)
     log = model.train_step(copy.deepcopy(batch), make_optim(model))
     assert log['accepted_a'] == 0 and log['accepted_b'] == 0
     assert log['loss_semi_a'] == 0 and log['loss_semi_b'] == 0
     assert model.last_accepted_ids == {'a': [], 'b': []}
 
-    model.gamma = -0.5
+    model.gamma = 0.0
     log = model.train_step(copy.deepcopy(batch), make_optim(model))
     assert log['accepted_a'] == 3 and log['accepted_b'] == 3
     assert log['loss_semi_a'] > 0 and log['loss_semi_b'] > 0
@@ -309,12 +310,12 @@ def test_pixel_gate_ignores_unconfident_pixels(monkeypatch):
     torch.manual_seed(0)
     model = build(semi_start=0, gate='pixel', gamma=0.5)
 
-    def judge(prob):
+    def patch_scores(disc, prob, image, threshold=0.5, d_logits=None):
         conf = torch.zeros(prob.size(0), 1, *prob.shape[-2:])
         conf[..., :SIZE // 2] = 0.9  # confident on the left half only
-        return conf.mean(dim=(1, 2, 3)), conf
+        return conf
 
-    monkeypatch.setattr(model, '_judge', judge)
+    monkeypatch.setattr(model.gate, 'patch_scores', patch_scores)
     captured = []
     orig = model._pseudo_samples
     monkeypatch.setattr(
@@ -330,7 +331,7 @@ def test_pixel_gate_ignores_unconfident_pixels(monkeypatch):
 
 def test_no_unlabeled_compute_before_semi_start():
     torch.manual_seed(0)
-    model = build(semi_start=5, gamma=-1.0)
+    model = build(semi_start=5, gamma=0.0)
     seen = {'generator_a': [], 'generator_b': [], 'discriminator': []}
     for name in ('generator_a', 'generator_b'):
         getattr(model, name).backbone.register_forward_pre_hook(
@@ -371,7 +372,8 @@ def test_no_unlabeled_compute_before_semi_start():
 
 def test_adv_on_unlabeled_feeds_unlabeled_fakes_to_d():
     torch.manual_seed(0)
-    model = build(semi_start=0, gamma=-1.0, adv_on_unlabeled=True)
+    model = build(semi_start=0, gamma=0.0, adv_on_unlabeled=True,
+                  train_d_in_semi=True)
     seen = []
     model.discriminator.register_forward_pre_hook(
         lambda m, args: seen.append(args[0].size(0)))
@@ -383,7 +385,7 @@ def test_adv_on_unlabeled_feeds_unlabeled_fakes_to_d():
 
 def test_single_generator_ablation_trains():
     torch.manual_seed(0)
-    model = build(two=False, semi_start=0, gamma=-1.0)
+    model = build(two=False, semi_start=0, gamma=0.0)
     assert model.generator_b is None
     optim = make_optim(model)
     assert set(optim.keys()) == {'generator_a', 'discriminator'}
@@ -472,7 +474,7 @@ def test_predict_with_variants():
 
 def test_state_dict_roundtrip(tmp_path):
     torch.manual_seed(0)
-    model = build(semi_start=0, gamma=-1.0)
+    model = build(semi_start=0, gamma=0.0)
     model.train_step(make_batch(2, 2), make_optim(model))
     path = tmp_path / 'assgan.pth'
     torch.save(model.state_dict(), path)
@@ -482,7 +484,7 @@ def test_state_dict_roundtrip(tmp_path):
     assert any(k.startswith('discriminator.') for k in keys)
 
     torch.manual_seed(123)
-    other = build(semi_start=0, gamma=-1.0)
+    other = build(semi_start=0, gamma=0.0)
     other.load_state_dict(torch.load(path, weights_only=True))
     model.eval()
     other.eval()
@@ -550,7 +552,7 @@ def test_distributed_wrapper_single_process(tmp_path, find_unused):
         world_size=1)
     try:
         torch.manual_seed(0)
-        model = build(semi_start=0, gamma=-1.0)
+        model = build(semi_start=0, gamma=0.0, train_d_in_semi=True)
         optim = make_optim(model)
         aux_before = snapshot(model.generator_a.auxiliary_head)
         wrapped = MMSeparateDistributedDataParallel(
@@ -578,7 +580,8 @@ def test_amp_optim_wrappers_autocast(monkeypatch):
     from mmengine.optim import AmpOptimWrapper
     monkeypatch.setattr(amp_module, 'is_cuda_available', lambda: True)
     torch.manual_seed(0)
-    model = build(semi_start=0, gamma=-1.0, adv_on_unlabeled=True)
+    model = build(semi_start=0, gamma=0.0, adv_on_unlabeled=True,
+                  train_d_in_semi=True)
     dtypes = []
     model.generator_a.backbone.register_forward_hook(
         lambda m, args, out: dtypes.append(out[-1].dtype))
@@ -635,7 +638,7 @@ def test_paper_generators_deeplabv3plus_and_pspnet():
         auxiliary_head=aux)
     torch.manual_seed(0)
     model = build(
-        generator_a=deeplab, generator_b=pspnet, semi_start=0, gamma=-1.0)
+        generator_a=deeplab, generator_b=pspnet, semi_start=0, gamma=0.0)
     assert type(model.generator_a.decode_head).__name__ == \
         'DepthwiseSeparableASPPHead'
     assert model.generator_b.test_cfg.mode == 'whole'  # filled in

@@ -95,3 +95,35 @@ def test_infer_folder_writes_masks_and_overlays(trained, phantom_root,
     img = cv2.imread(osp.join(phantom_root, 'malignant', 'malignant (1).png'))
     assert m.shape == img.shape[:2]
     assert len(os.listdir(osp.join(out, 'overlays'))) == 12
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU fast path')
+def test_amp_channels_last_train_resume_test_infer(phantom_root, tmp_path):
+    """--amp (bf16 on a CPU with native bf16) and --channels-last through
+    train (+ resume), test and infer; without native bf16 --amp refuses."""
+    from bus_mm.engine.optimizers.autocast_optim_wrapper import \
+        cpu_supports_bf16
+    work = str(tmp_path / 'amp')
+    opts = FAST + data_root_options(phantom_root)
+    fast = ['--amp', '--channels-last']
+    proc = run_tool('tools/train.py', CONFIG, '--work-dir', work, *fast,
+                    '--cfg-options', *opts, check=cpu_supports_bf16())
+    if not cpu_supports_bf16():
+        assert proc.returncode != 0 and 'bfloat16' in proc.stderr
+        return
+    log = proc.stdout + proc.stderr
+    assert 'amp=bfloat16 on cpu, channels_last=True' in log
+    more = [o for o in opts if not o.startswith('train_cfg.max_iters')]
+    run_tool('tools/train.py', CONFIG, '--work-dir', work, *fast, '--resume',
+             '--cfg-options', *more, 'train_cfg.max_iters=6')
+    ckpt = torch.load(osp.join(work, 'iter_6.pth'))
+    assert ckpt['meta']['iter'] == 6
+    out = str(tmp_path / 'test')
+    run_tool('tools/test.py', CONFIG, osp.join(work, 'iter_6.pth'),
+             '--work-dir', out, *fast, '--cfg-options', *opts)
+    m = json.load(open(osp.join(out, 'test_metrics.json')))['metrics']
+    assert 0.0 <= m['model']['IoU'] <= 1.0
+    run_tool('tools/infer.py', CONFIG, osp.join(work, 'iter_6.pth'),
+             osp.join(phantom_root, 'benign'), '--out-dir', str(tmp_path / 'i'),
+             '--device', 'cpu', '--no-overlay', *fast)
+    assert os.listdir(tmp_path / 'i' / 'masks')

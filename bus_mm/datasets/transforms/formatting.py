@@ -6,6 +6,8 @@ from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
 EXTRA_SEG_FIELDS = ('gt_easy_part', 'gt_hard_part')
+# gate audit masks of unlabeled images (packed as ``gt_audit_seg``)
+AUDIT_FIELD = ('gt_audit_map', 'gt_audit_seg')
 
 
 @TRANSFORMS.register_module()
@@ -29,8 +31,9 @@ class PackBUSInputs(PackSegInputs):
         results.setdefault('labeled', 'gt_seg_map' in results)
         packed = super().transform(results)
         sample = packed['data_samples']
-        for key in EXTRA_SEG_FIELDS:
+        fields = [(k, k) for k in EXTRA_SEG_FIELDS] + [AUDIT_FIELD]
+        for key, name in fields:
             if key in results:
                 data = to_tensor(results[key][None].astype(np.int64))
-                sample.set_data({key: PixelData(data=data)})
+                sample.set_data({name: PixelData(data=data)})
         return packed

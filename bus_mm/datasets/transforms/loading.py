@@ -43,7 +43,8 @@ class LoadBUSAnnotations(BaseTransform):
     ``_mask_1``...), binarized by :func:`bus_mm.datasets.mask_io.binarize_mask`
     whatever its encoding, and must match the image size. Unlabeled samples
     (``labeled=False``) get no ground truth, so nothing downstream can score or
-    train on it.
+    train on it; with ``audit_mask_paths`` (the dataset's ``audit_masks``)
+    their mask is loaded as ``gt_audit_map`` for ASSGAN's gate audit only.
 
     Required keys: ``mask_paths`` or ``seg_map_path``; ``ori_shape`` when an
     image was loaded before (for the size check). Added keys: ``gt_seg_map``,
@@ -54,6 +55,12 @@ class LoadBUSAnnotations(BaseTransform):
         paths = results.get('mask_paths') or (
             [results['seg_map_path']] if results.get('seg_map_path') else [])
         if not results.get('labeled', True):
+            audit = results.get('audit_mask_paths')
+            if audit:  # gate audit only: never gt_seg_map, never a loss
+                results['gt_audit_map'] = read_union_mask(
+                    audit, img_path=results.get('img_path'),
+                    img_shape=results.get('ori_shape'))
+                results.setdefault('seg_fields', []).append('gt_audit_map')
             return results
         if not paths:
             raise FileNotFoundError(

@@ -14,6 +14,14 @@ hook
   ``train/unlabeled_used_b`` and ``train/unlabeled_used_union`` (distinct
   images over that window, all ranks) to the message hub, then resets.
 
+* when the unlabeled images carry audit masks (dataset option
+  ``audit_masks=True``, ``tools/train.py --audit-gate``), collects
+  ``model.last_audit`` and per window and generator writes the gate audit:
+  ``train/audit_{accepted_share,iou_accepted,iou_rejected,spearman,auroc}_k``
+  (see :func:`bus_mm.evaluation.gate_audit.audit_summary`), one log line,
+  and every record (iteration, generator, score, true IoU, accepted) to
+  ``<work_dir>/gate_audit.jsonl`` for ``tools/analyze.py``'s plots.
+
 Resuming: the window boundaries are multiples of ``epoch_length`` counted
 from iteration 0, so they follow from ``runner.iter``; the ids collected so
 far in the current window are kept in the message hub's runtime info
@@ -22,7 +30,10 @@ restores on ``--resume`` (not on ``load_from``). With several processes
 that checkpoint holds rank 0's ids only, so after a resume the first,
 partial window may undercount the ids the other ranks had seen.
 """
-from typing import Dict, Optional, Set
+import json
+import math
+import os.path as osp
+from typing import Dict, List, Optional, Set
 
 from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
@@ -30,6 +41,11 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 
 from mmseg.registry import HOOKS
+from bus_mm.evaluation.gate_audit import audit_summary
+
+AUDIT_FILE = 'gate_audit.jsonl'
+AUDIT_KEYS = ('accepted_share', 'iou_accepted', 'iou_rejected', 'spearman',
+              'auroc')
 
 _INFO_KEY = 'assgan_hook_window'
 
@@ -88,6 +104,7 @@ class ASSGANHook(Hook):
         self._window: Optional[int] = self.epoch_length
         self._phase: Optional[bool] = None
         self._used: Dict[str, Set] = {'a': set(), 'b': set()}
+        self._audit: Dict[str, List] = {'a': [], 'b': []}
         self._pending = False
 
     # -- helpers --------------------------------------------------------
@@ -134,6 +151,42 @@ class ASSGANHook(Hook):
         self._used = {'a': set(), 'b': set()}
         self._pending = False
         self._save_window(runner)
+        self._flush_audit(runner)
+
+    def _flush_audit(self, runner) -> None:
+        """Write the gate audit of the window (rank 0 gathers all ranks)."""
+        gathered = all_gather_object(self._audit)
+        self._audit = {'a': [], 'b': []}
+        records = {k: [r for part in gathered for r in part.get(k, ())]
+                   for k in ('a', 'b')}
+        if not any(records.values()):
+            return
+        parts = []
+        for k, recs in records.items():
+            if not recs:
+                continue
+            stats = audit_summary([r[1] for r in recs],
+                                  [r[2] for r in recs], [r[3] for r in recs])
+            for key in AUDIT_KEYS:
+                if not math.isnan(stats[key]):
+                    runner.message_hub.update_scalar(
+                        f'train/audit_{key}_{k}', stats[key])
+            parts.append(
+                f'{k.upper()}: {int(stats["count"])} pseudo-labels, accepted '
+                f'{100 * stats["accepted_share"]:.0f}%, IoU accepted '
+                f'{stats["iou_accepted"]:.3f} / rejected '
+                f'{stats["iou_rejected"]:.3f}, Spearman '
+                f'{stats["spearman"]:.2f}, AUROC {stats["auroc"]:.2f}')
+        runner.logger.info(f'ASSGAN gate audit up to iter {runner.iter}: '
+                           + '; '.join(parts))
+        if runner.rank == 0:
+            with open(osp.join(runner.work_dir, AUDIT_FILE), 'a') as f:
+                for k, recs in records.items():
+                    for it, score, iou, acc in recs:
+                        f.write(json.dumps(dict(
+                            iter=it, generator=k, iou=round(iou, 5),
+                            score=None if math.isnan(score) else round(
+                                score, 5), accepted=acc)) + '\n')
 
     # -- hook points ----------------------------------------------------
     def before_train(self, runner) -> None:
@@ -189,6 +242,11 @@ class ASSGANHook(Hook):
         for k in ('a', 'b'):
             self._used[k].update(
                 _plain(i) for i in accepted.get(k, ()) if i is not None)
+        audit = getattr(model, 'last_audit', None) or {}
+        for k in ('a', 'b'):
+            self._audit[k].extend(
+                (runner.iter, float(s), float(i), bool(a))
+                for s, i, a in audit.get(k, ()))
         self._pending = True
         if self._window is not None and (runner.iter + 1) % self._window == 0:
             self._flush(runner)

@@ -66,7 +66,7 @@ from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 # Top-level keys that are never sub-network names.
 _SHARED_ONLY = ('type', 'optimizer', 'clip_grad', 'paramwise_cfg',
-                'accumulative_counts', 'loss_scale', 'dtype')
+                'accumulative_counts', 'loss_scale', 'dtype', 'on_unsupported')
 
 
 def _unwrap(module: nn.Module) -> nn.Module:

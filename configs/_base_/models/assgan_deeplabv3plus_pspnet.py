@@ -48,8 +48,14 @@ model = dict(
     generator_b=pspnet,
     discriminator=dict(type='PatchDiscriminator', in_channels=1,
                        base_channels=64),
+    # Trust gate (bus_mm.models.gates): D judges the thresholded pseudo-label
+    # itself (straight-through gradient for L_adv), so real and fake masks
+    # share one value range. The paper-literal gate (soft maps, D trained
+    # through Algorithm 2, labeled fakes only) is `*_paper-gate.py`.
+    gate=dict(type='MaskQualityGate'),
     gamma=0.5,          # trust threshold of the discriminator score
-    gate='image',       # 'image': mean patch score; 'pixel': Hung's map
+    adv_on_unlabeled=True,   # Eq. 2/3: unlabeled predictions are fakes too
+    train_d_in_semi=False,   # Algorithm 2 (line 15) updates G_1, G_2 only
     lambda_adv=0.01,
     lambda_semi=1.0,
     test_cfg=dict(predict_with='generator_a', mode='whole'))

@@ -1,0 +1,70 @@
+"""How well a trust gate's score tracks the true quality of pseudo-labels.
+
+An audit needs masks for the "unlabeled" images (phantoms, busi-dev, a
+labeled set used as unlabeled). They never reach a loss: ASSGAN only
+compares each pseudo-label with its mask after the gate has decided.
+"""
+from typing import Dict, Sequence
+
+import numpy as np
+from scipy.stats import rankdata, spearmanr
+
+GOOD_IOU = 0.5
+
+
+def mask_iou(pred: np.ndarray, gt: np.ndarray, valid=None) -> float:
+    """IoU of two 0/1 masks (1.0 when both are empty)."""
+    pred, gt = pred.astype(bool), gt.astype(bool)
+    if valid is not None:
+        pred, gt = pred & valid, gt & valid
+    union = np.logical_or(pred, gt).sum()
+    if union == 0:
+        return 1.0
+    return float(np.logical_and(pred, gt).sum() / union)
+
+
+def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float:
+    """Area under the ROC curve of ``scores`` for ``positive`` (Mann-Whitney
+    U with mid-ranks for ties); NaN when one class is empty."""
+    scores = np.asarray(scores, dtype=float)
+    positive = np.asarray(positive, dtype=bool)
+    n_pos, n_neg = positive.sum(), (~positive).sum()
+    if n_pos == 0 or n_neg == 0:
+        return float('nan')
+    ranks = rankdata(scores)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) /
+                 (n_pos * n_neg))
+
+
+def audit_summary(scores: Sequence[float], ious: Sequence[float],
+                  accepted: Sequence[bool]) -> Dict[str, float]:
+    """Audit figures of one window (epoch) of one generator.
+
+    Args:
+        scores: Gate scores of the pseudo-labels.
+        ious: Their true IoU against the (never trained on) masks.
+        accepted: Whether the gate let each one through.
+
+    Returns:
+        dict: ``accepted_share``, ``iou_accepted``, ``iou_rejected``, ``iou_all``,
+        ``spearman`` (rank correlation of score and IoU), ``auroc`` (score
+        separating IoU >= 0.5 from < 0.5) and ``count``; NaN where undefined.
+    """
+    scores = np.asarray(scores, dtype=float)
+    ious = np.asarray(ious, dtype=float)
+    acc = np.asarray(accepted, dtype=bool)
+    nan = float('nan')
+    out = dict(count=float(len(scores)))
+    if len(scores) == 0:
+        return dict(out, accepted_share=nan, iou_accepted=nan,
+                    iou_rejected=nan, iou_all=nan, spearman=nan, auroc=nan)
+    out['accepted_share'] = float(acc.mean())
+    out['iou_accepted'] = float(ious[acc].mean()) if acc.any() else nan
+    out['iou_rejected'] = float(ious[~acc].mean()) if (~acc).any() else nan
+    out['iou_all'] = float(ious.mean())
+    if len(scores) > 2 and np.ptp(scores) > 0 and np.ptp(ious) > 0:
+        out['spearman'] = float(spearmanr(scores, ious).statistic)
+    else:
+        out['spearman'] = nan
+    out['auroc'] = auroc(scores, ious >= GOOD_IOU)
+    return out

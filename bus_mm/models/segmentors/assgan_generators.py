@@ -1,0 +1,246 @@
+"""Generator plumbing of ASSGAN: building, one forward with auxiliary heads,
+losses from computed logits, lesion probabilities and padding masks.
+
+ASSGAN's generators are any mmseg ``EncoderDecoder``-style segmentors. These
+functions let ASSGAN run each generator once per batch (the auxiliary heads
+ride on the same forward) and reuse the logits for the supervised, the
+adversarial and the semi-supervised losses.
+"""
+import copy
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.config import ConfigDict
+from mmengine.model import is_model_wrapper
+from mmengine.structures import PixelData
+from torch import Tensor
+
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import SampleList, add_prefix
+
+IGNORE_INDEX = 255
+
+
+def unwrap(module: Optional[nn.Module]) -> Optional[nn.Module]:
+    """Return the network inside a (DDP) model wrapper, else ``module``."""
+    while module is not None and is_model_wrapper(module):
+        module = module.module
+    return module
+
+
+def sample_id(data_sample: SegDataSample):
+    """The id recorded for an unlabeled sample: ``sample_id`` or
+    ``img_path`` of its metainfo (None when neither is set)."""
+    meta = data_sample.metainfo
+    return meta.get('sample_id', meta.get('img_path'))
+
+
+def sum_losses(losses: Dict[str, Union[Tensor, List[Tensor]]]) -> Tensor:
+    """Sum the entries whose key contains ``loss`` (mmengine's rule)."""
+    total = 0.
+    for key, value in losses.items():
+        if 'loss' not in key:
+            continue
+        if isinstance(value, Tensor):
+            total = total + value.mean()
+        else:
+            total = total + sum(v.mean() for v in value)
+    return total
+
+
+def to_float(value) -> float:
+    """A logged scalar as a Python float."""
+    if isinstance(value, Tensor):
+        return float(value.detach().float().mean().item())
+    return float(value)
+
+
+@contextmanager
+def frozen(module: Optional[nn.Module]) -> Iterator[None]:
+    """Temporarily set ``requires_grad=False`` on every parameter."""
+    if module is None:
+        yield
+        return
+    flags = [(p, p.requires_grad) for p in module.parameters()]
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
+
+
+def build_generator(cfg: dict, name: str, test_cfg: dict) -> nn.Module:
+    """Build a binary mmseg segmentor to serve as an ASSGAN generator.
+
+    Args:
+        cfg (dict): Segmentor config (``type`` defaults to
+            ``'EncoderDecoder'``); its ``data_preprocessor`` is dropped.
+        name (str): ``generator_a`` or ``generator_b`` (for messages).
+        test_cfg (dict): Used when ``cfg`` has no ``test_cfg``.
+    """
+    if not isinstance(cfg, dict):
+        raise TypeError(f'ASSGAN: {name} must be a segmentor config dict,'
+                        f' got {type(cfg).__name__}.')
+    cfg = ConfigDict(copy.deepcopy(dict(cfg)))
+    cfg.setdefault('type', 'EncoderDecoder')
+    # ASSGAN preprocesses the batch once for all networks.
+    cfg.pop('data_preprocessor', None)
+    if cfg.get('test_cfg') is None:
+        cfg['test_cfg'] = ConfigDict(copy.deepcopy(test_cfg))
+    gen = MODELS.build(cfg)
+    head = getattr(gen, 'decode_head', None)
+    if not isinstance(head, BaseDecodeHead) or not hasattr(
+            gen, 'extract_feat'):
+        raise TypeError(
+            f'ASSGAN: {name} must be an EncoderDecoder-style segmentor '
+            'with one decode head (backbone [+ neck] + decode_head [+ '
+            f'auxiliary_head]); got {type(gen).__name__} with decode_head '
+            f'{type(head).__name__}. Cascade segmentors are not supported.')
+    if head.num_classes != 2 or head.out_channels not in (1, 2):
+        raise ValueError(
+            f'ASSGAN: {name}.decode_head must be binary (num_classes=2 '
+            'with out_channels=1 for sigmoid or 2 for softmax); got '
+            f'num_classes={head.num_classes}, '
+            f'out_channels={head.out_channels}.')
+    return gen
+
+
+def _slice_feats(feats, n: int):
+    """First ``n`` samples of a backbone/neck output (tensor or sequence)."""
+    if isinstance(feats, Tensor):
+        return feats[:n]
+    if isinstance(feats, (list, tuple)):
+        return type(feats)(_slice_feats(f, n) for f in feats)
+    raise TypeError('ASSGAN cannot slice generator features of type '
+                    f'{type(feats).__name__}; the backbone/neck must return a '
+                    'tensor or a list/tuple of tensors.')
+
+
+def run_generator(wrapper: nn.Module, name: str, inputs: Tensor,
+                  num_aux: int) -> Tuple[Tensor, Optional[list]]:
+    """One forward of a generator through ``wrapper`` (DDP or bare).
+
+    Returns the decode-head logits and, when the generator has auxiliary
+    heads and ``num_aux > 0``, their logits on the first ``num_aux`` images
+    (the labeled ones). The auxiliary heads run on the features of the same
+    forward (caught with a forward hook on the backbone or neck) inside the
+    generator's ``forward`` call, whose output a second hook extends with
+    the auxiliary logits, so a DDP wrapper sees every parameter in use (also
+    with ``find_unused_parameters=True``) and no second forward is needed.
+    Passing the bare network (bypassing a DDP wrapper) serves an extra
+    unlabeled pass, whose gradients reach the parameters through the same
+    backward, so DDP still sees one forward and reduces each gradient once.
+    """
+    gen = unwrap(wrapper)
+    handles = []
+    with_aux = gen.with_auxiliary_head and num_aux > 0
+    if with_aux:
+        caught = {}
+        source = gen.neck if gen.with_neck else gen.backbone
+
+        def catch(module, args, output):
+            caught['x'] = output
+
+        def attach_aux(module, args, output):
+            if 'x' not in caught:
+                raise RuntimeError(
+                    f'ASSGAN: could not catch the features of {name} '
+                    'for its auxiliary head.')
+            feats = _slice_feats(caught['x'], num_aux)
+            heads = gen.auxiliary_head
+            if isinstance(heads, nn.ModuleList):
+                aux = [head(feats) for head in heads]
+            else:
+                aux = [heads(feats)]
+            return output, aux
+
+        handles.append(source.register_forward_hook(catch))
+        handles.append(gen.register_forward_hook(attach_aux))
+    try:
+        out = wrapper(inputs, None, mode='tensor')
+    finally:
+        for handle in handles:
+            handle.remove()
+    logits, aux = out if with_aux else (out, None)
+    if not isinstance(logits, Tensor):
+        raise TypeError(
+            f'ASSGAN: {name}.decode_head returned {type(logits).__name__}'
+            ' in training mode; ASSGAN needs heads that return one logit '
+            'tensor (FCN, PSP, ASPP, DepthwiseSeparableASPP, UPer, ...).')
+    return logits, aux
+
+
+def lesion_prob(gen: nn.Module, logits: Tensor,
+                size: Sequence[int]) -> Tensor:
+    """(N, 1, H, W) lesion probability at ``size`` from head logits."""
+    logits = resize(
+        logits, size=tuple(size), mode='bilinear',
+        align_corners=gen.align_corners)
+    if logits.size(1) == 1:
+        return logits.sigmoid()
+    return logits.softmax(dim=1)[:, 1:2]
+
+
+def lesion_threshold(gen: nn.Module) -> float:
+    """Probability above which a generator calls a pixel lesion (the decode
+    head's ``threshold`` for sigmoid heads, 0.5 = argmax for softmax)."""
+    head = gen.decode_head
+    return float(head.threshold) if head.out_channels == 1 else 0.5
+
+
+def head_losses(gen: nn.Module, logits: Tensor,
+                aux_logits: Optional[list],
+                data_samples: SampleList) -> dict:
+    """Decode (+ auxiliary) head losses of ``gen`` from logits computed
+    once, named as ``EncoderDecoder.loss`` names them."""
+    losses = add_prefix(
+        gen.decode_head.loss_by_feat(logits, data_samples), 'decode')
+    if gen.with_auxiliary_head and aux_logits is not None:
+        heads = gen.auxiliary_head
+        if isinstance(heads, nn.ModuleList):
+            for idx, (head, aux) in enumerate(zip(heads, aux_logits)):
+                losses.update(
+                    add_prefix(
+                        head.loss_by_feat(aux, data_samples), f'aux_{idx}'))
+        else:
+            losses.update(
+                add_prefix(
+                    heads.loss_by_feat(aux_logits[0], data_samples), 'aux'))
+    return losses
+
+
+def valid_mask(data_samples: SampleList, size: Sequence[int],
+               device) -> Tensor:
+    """(N, 1, H, W) float mask, 0 on the padding added by the data
+    preprocessor (``padding_size`` metainfo) and on ignore pixels of the
+    ground truth."""
+    h, w = size
+    mask = torch.ones((len(data_samples), 1, h, w), device=device)
+    for i, sample in enumerate(data_samples):
+        left, right, top, bottom = sample.metainfo.get(
+            'padding_size', (0, 0, 0, 0))
+        if left or right or top or bottom:
+            mask[i] = 0
+            mask[i, :, top:h - bottom, left:w - right] = 1
+        if 'gt_sem_seg' in sample:
+            gt = sample.gt_sem_seg.data.to(device)
+            if gt.shape[-2:] == (h, w):
+                mask[i] *= (gt != IGNORE_INDEX).float()
+    return mask
+
+
+def pseudo_samples(samples: SampleList, labels: Tensor) -> SampleList:
+    """SegDataSamples carrying ``labels`` as ``gt_sem_seg``."""
+    out = []
+    for sample, label in zip(samples, labels):
+        pseudo = SegDataSample(metainfo=sample.metainfo)
+        pseudo.gt_sem_seg = PixelData(data=label)
+        out.append(pseudo)
+    return out

@@ -1,0 +1,6 @@
+# The SDBUI headline config with the paper-literal trust gate (Table 9-style
+# comparisons): D sees soft sigmoid maps against 0/1 ground truth, only
+# labeled predictions are fakes, D trains through Algorithm 2.
+_base_ = ['./assgan_sdbui_15pct.py']
+model = dict(gate=dict(_delete_=True, type='PaperGate'),
+             adv_on_unlabeled=False, train_d_in_semi=True)

@@ -1,0 +1,40 @@
+"""ASSGAN configs: phase lengths follow the paper's epochs, the default gate
+and its paper-literal twin one config away."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.mark.parametrize('path,labeled,unlabeled', [
+    ('configs/assgan_sdbui_15pct.py', 195, 1110),
+    ('configs/assgan/assgan_busi_18pct.py', 100, 447),
+])
+def test_semi_phase_is_500_passes_over_the_unlabeled_images(
+        path, labeled, unlabeled):
+    cfg = Config.fromfile(osp.join(REPO, path))
+    hook = [h for h in cfg.custom_hooks if h['type'] == 'ASSGANHook'][0]
+    per_batch = cfg.train_dataloader.sampler.num_labeled
+    unl_per_batch = cfg.train_dataloader.sampler.batch_size - per_batch
+    # Algorithm 1: 200 passes over the labeled images
+    assert hook['semi_start'] * per_batch / labeled == pytest.approx(200,
+                                                                     rel=0.01)
+    semi_iters = cfg.train_cfg.max_iters - hook['semi_start']
+    # Algorithm 2: 500 passes over the unlabeled images
+    assert semi_iters * unl_per_batch / unlabeled == pytest.approx(500,
+                                                                   rel=0.01)
+    assert hook['epoch_length'] * unl_per_batch >= unlabeled
+
+
+@pytest.mark.parametrize('name', [
+    'configs/assgan/assgan_phantom-demo', 'configs/assgan/assgan_busi-cpu128_15pct',
+    'configs/assgan/assgan_busi-320_15pct', 'configs/assgan_sdbui_15pct'])
+def test_default_gate_and_paper_gate_twin(name):
+    cfg = Config.fromfile(osp.join(REPO, name + '.py'))
+    assert cfg.model.gate.type == 'MaskQualityGate'
+    assert cfg.model.adv_on_unlabeled and not cfg.model.train_d_in_semi
+    paper = Config.fromfile(osp.join(REPO, name + '_paper-gate.py'))
+    assert dict(paper.model.gate) == dict(type='PaperGate')
+    assert not paper.model.adv_on_unlabeled and paper.model.train_d_in_semi

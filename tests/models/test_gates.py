@@ -1,0 +1,159 @@
+"""ASSGAN's trust gates: D inputs, decisions, bad options, and the audit."""
+import copy
+
+import pytest
+import torch
+
+from bus_mm.models.gates import (MaskQualityGate, PaperGate, PixelGate,
+                                 build_gate)
+from mmseg.registry import MODELS
+from tests.models.test_assgan import build, make_batch, make_optim, snapshot
+
+
+def test_paper_gate_feeds_soft_maps_and_mask_quality_gate_hard_ones():
+    prob = torch.rand(2, 1, 8, 8, requires_grad=True)
+    assert PaperGate().d_input(prob, None) is prob
+    out = MaskQualityGate().d_input(prob, None, threshold=0.5)
+    assert set(out.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(out.detach(), (prob > 0.5).float())
+    # straight-through: L_adv's gradient reaches every probability
+    out.sum().backward()
+    assert torch.equal(prob.grad, torch.ones_like(prob))
+    # real masks (no gradient) come out as they are
+    gt = (torch.rand(2, 1, 8, 8) > 0.5).float()
+    assert torch.equal(MaskQualityGate().d_input(gt, None), gt)
+
+
+def test_image_conditioned_gate_concatenates_and_checks_channels():
+    gate = MaskQualityGate(with_image=True)
+    img, mask = torch.randn(2, 3, 8, 8), torch.rand(2, 1, 8, 8)
+    out = gate.d_input(mask, img)
+    assert out.shape == (2, 4, 8, 8) and torch.equal(out[:, :3], img)
+    disc = MODELS.build(dict(type='PatchDiscriminator', in_channels=1,
+                             base_channels=4))
+    with pytest.raises(ValueError, match='in_channels=image channels'):
+        gate.check_discriminator(disc)
+    disc4 = MODELS.build(dict(type='PatchDiscriminator', in_channels=4,
+                              base_channels=4))
+    gate.check_discriminator(disc4, image_channels=3)
+    with pytest.raises(ValueError, match='in_channels=2'):
+        gate.check_discriminator(disc4, image_channels=1)
+    with pytest.raises(ValueError, match='in_channels=1'):
+        MaskQualityGate().check_discriminator(disc4)
+
+
+def test_gamma_outside_unit_interval_is_refused():
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match='gamma'):
+            MaskQualityGate(gamma=bad)
+        with pytest.raises(ValueError, match='gamma'):
+            build(gamma=bad)
+    model = build()
+    with pytest.raises(ValueError, match='gamma'):
+        model.gamma = 2.0
+    with pytest.raises(ValueError, match='gate'):
+        build_gate('patch')
+
+
+def test_decide_image_and_pixel_levels():
+    prob = torch.zeros(2, 1, 4, 4)
+    prob[:, :, :2] = 0.9
+    valid = torch.ones(2, 1, 4, 4)
+    patch = torch.stack([torch.full((1, 2, 2), 0.8),
+                         torch.full((1, 2, 2), 0.2)])
+    d = MaskQualityGate(gamma=0.5).decide(patch, prob, valid)
+    assert d.accepted.tolist() == [True, False]
+    assert torch.allclose(d.scores, torch.tensor([0.8, 0.2]))
+    assert torch.equal(d.labels, (prob > 0.5).long())
+    patch = torch.zeros(2, 1, 4, 4)
+    patch[..., :2] = 0.9
+    d = PixelGate(gamma=0.5).decide(patch, prob, valid)
+    assert d.accepted.tolist() == [True, True]
+    assert (d.labels[..., 2:] == 255).all() and (d.labels[..., :2] <= 1).all()
+
+
+def test_discriminator_is_frozen_in_algorithm_2_unless_asked():
+    torch.manual_seed(0)
+    model = build(semi_start=0, gamma=0.0)  # defaults: frozen in semi phase
+    before = snapshot(model.discriminator)
+    log = model.train_step(make_batch(2, 2), make_optim(model))
+    after = snapshot(model.discriminator)
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert 'disc.loss_real' not in log and log['accepted_a'] == 2
+    model.semi_enabled = False  # Algorithm 1: D learns
+    log = model.train_step(make_batch(2, 2), make_optim(model))
+    assert 'disc.loss_real' in log
+    assert not all(torch.equal(after[k], v)
+                   for k, v in snapshot(model.discriminator).items())
+
+
+def test_image_conditioned_assgan_trains():
+    torch.manual_seed(0)
+    model = build(semi_start=0, gamma=0.0, train_d_in_semi=True,
+                  gate=dict(type='MaskQualityGate', with_image=True),
+                  discriminator=dict(type='PatchDiscriminator',
+                                     in_channels=4, base_channels=4))
+    log = model.train_step(make_batch(2, 2), make_optim(model))
+    assert log['accepted_a'] == 2 and log['disc.loss_real'] > 0
+
+
+def _with_audit(batch, flip=False):
+    """Give the unlabeled samples their true masks as ``gt_audit_seg``."""
+    from mmengine.structures import PixelData
+    ref = make_batch(4, 0)  # same seed: the same images, all labeled
+    for s, r in zip(batch['data_samples'], ref['data_samples']):
+        if not s.metainfo['labeled']:
+            gt = r.gt_sem_seg.data
+            s.gt_audit_seg = PixelData(data=1 - gt if flip else gt)
+    return batch
+
+
+def test_audit_records_true_iou_and_never_changes_training():
+    torch.manual_seed(0)
+    plain = build(semi_start=0, gamma=0.5)
+    audited = copy.deepcopy(plain)
+    o1, o2 = make_optim(plain), make_optim(audited)
+    torch.manual_seed(1)  # the same dropout draws for both runs
+    for step in range(3):
+        plain.train_step(make_batch(2, 2), o1)
+    torch.manual_seed(1)
+    for step in range(3):
+        log = audited.train_step(_with_audit(make_batch(2, 2)), o2)
+    for name in ('generator_a', 'generator_b', 'discriminator'):
+        a = snapshot(getattr(plain, name))
+        b = snapshot(getattr(audited, name))
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+    assert plain.last_audit == {'a': [], 'b': []}
+    recs = audited.last_audit
+    assert len(recs['a']) == 2 and len(recs['b']) == 2
+    for score, iou, acc in recs['a'] + recs['b']:
+        assert 0 <= score <= 1 and 0 <= iou <= 1
+        assert acc == (score > 0.5)
+    assert sum(acc for *_, acc in recs['a']) == log['accepted_a']
+    # the IoU is against the audit mask: the complement gives 1 - overlap
+    audited.train_step(_with_audit(make_batch(2, 2), flip=True), o2)
+    flipped = [iou for _, iou, _ in audited.last_audit['a']]
+    audited.train_step(_with_audit(make_batch(2, 2)), o2)
+    straight = [iou for _, iou, _ in audited.last_audit['a']]
+    assert all(f <= 1 - s + 1e-6 or s == 1.0
+               for f, s in zip(flipped, straight))
+
+
+def test_audit_summary_figures():
+    from bus_mm.evaluation.gate_audit import audit_summary, auroc, mask_iou
+    s = audit_summary([0.9, 0.8, 0.3, 0.1], [0.9, 0.7, 0.4, 0.2],
+                      [True, True, False, False])
+    assert s['accepted_share'] == 0.5
+    assert s['iou_accepted'] == pytest.approx(0.8)
+    assert s['iou_rejected'] == pytest.approx(0.3)
+    assert s['spearman'] == pytest.approx(1.0)
+    assert s['auroc'] == pytest.approx(1.0)
+    assert auroc([0.1, 0.9], [True, False]) == 0.0
+    assert auroc([0.5, 0.5], [True, False]) == 0.5
+    import math
+    assert math.isnan(auroc([0.3], [True]))
+    import numpy as np
+    a = np.zeros((4, 4)); a[:2] = 1
+    b = np.zeros((4, 4)); b[:, :2] = 1
+    assert mask_iou(a, b) == pytest.approx(4 / 12)
+    assert mask_iou(np.zeros((2, 2)), np.zeros((2, 2))) == 1.0
