@@ -21,6 +21,7 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from .optimizers.autocast_optim_wrapper import DTYPES, check_autocast
+from .optimizers.multi_optim_constructor import _SHARED_ONLY
 
 _PLAIN = 'OptimWrapper'
 _CAST_KEYS = ('dtype', 'on_unsupported', 'loss_scale')
@@ -57,16 +58,17 @@ def fast_path_argv(args) -> list:
 
 
 def _optim_wrappers(cfg: Config) -> list:
+    """The optimizer-wrapper dicts of ``cfg`` whose ``type`` matters: the
+    single one, or (``MultiOptimWrapperConstructor``) the shared defaults
+    and each sub-network entry that names its own type."""
     ow = cfg.get('optim_wrapper')
     if ow is None:
         return []
-    if 'constructor' in ow and 'type' not in ow:
-        return [v for v in ow.values() if isinstance(v, dict) and 'type' in v]
-    if ow.get('constructor') == 'MultiOptimWrapperConstructor':
-        # shared defaults at the top level, per-network overrides below
-        subs = [v for v in ow.values() if isinstance(v, dict) and 'type' in v]
-        return [ow] + subs
-    return [ow]
+    if 'constructor' not in ow:
+        return [ow]
+    subs = [v for k, v in ow.items() if k not in _SHARED_ONLY + (
+        'constructor', ) and isinstance(v, dict) and 'type' in v]
+    return subs if 'type' not in ow else [ow] + subs
 
 
 def _set_wrappers(cfg: Config, wrapper: Optional[dict]) -> None:

@@ -83,6 +83,12 @@ def test_amp_on_cpu_makes_every_optimizer_autocast(path, monkeypatch):
     wrappers = _optim_wrappers(cfg)
     assert wrappers and all(w['type'] == 'AutocastOptimWrapper' and
                             w['dtype'] == 'bfloat16' for w in wrappers)
+    # optimizers keep their own types
+    opts = [cfg.optim_wrapper.get('optimizer')] + [
+        v.get('optimizer') for v in cfg.optim_wrapper.values()
+        if isinstance(v, dict)]
+    assert all(o['type'] != 'AutocastOptimWrapper' for o in opts
+               if isinstance(o, dict) and 'type' in o)
     assert cfg.val_cfg.fp16 and cfg.test_cfg.fp16
     apply_fast_path(cfg, amp=False)
     assert all(w['type'] == 'OptimWrapper' and 'dtype' not in w

@@ -220,7 +220,7 @@ def test_with_runner(tmp_path):
         generator_a=gen,
         generator_b=gen,
         discriminator=dict(type='PatchDiscriminator', base_channels=4),
-        gamma=-1.0,
+        gamma=0.0,
         data_preprocessor=dict(
             type='SegDataPreProcessor',
             mean=[0., 0., 0.],

@@ -70,7 +70,10 @@ def test_resume_restores_networks_optimizers_and_phase(assgan_run):
     assert 'supervised phase (Algorithm 1' not in log
     after = torch.load(osp.join(work, 'iter_6.pth'))
     assert after['meta']['iter'] == 6
+    # Algorithm 2 updates the generators only (D frozen by default)
     key = 'discriminator.convs.0.conv.weight'
+    assert torch.equal(ckpt['state_dict'][key], after['state_dict'][key])
+    key = 'generator_a.decode_head.conv_seg.weight'
     assert not torch.equal(ckpt['state_dict'][key], after['state_dict'][key])
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from .conftest import REPO, run_tool
 
-SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer')
+SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer',
+            'fastpath')
 
 
 def load_bench():
@@ -77,6 +78,16 @@ def test_json_has_every_section_with_positive_numbers(quick_run):
         pytest.approx(full / one)
     assert len(secs['taichinet']['rows']) == 4
     assert 'segment() / bare forward' in names['infer']
+    # fastpath: every model, train and inference, in each precision/layout
+    rows = secs['fastpath']['rows']
+    modes = {r['precision'] for r in rows}
+    assert {'fp32', 'fp32+cl'} <= modes
+    for model in ('ASSGAN demo', 'TaiChiNet cpu128', 'U-Net cpu128'):
+        for kind in ('train iter', 'inference'):
+            got = {r['precision'] for r in rows
+                   if r['item'] == f'{model} {kind}'}
+            assert got == modes, (model, kind)
+        assert f'{model} channels_last gain, train' in names['fastpath']
 
 
 def test_markdown_table_printed(quick_run):

@@ -127,3 +127,14 @@ def test_amp_channels_last_train_resume_test_infer(phantom_root, tmp_path):
              osp.join(phantom_root, 'benign'), '--out-dir', str(tmp_path / 'i'),
              '--device', 'cpu', '--no-overlay', *fast)
     assert os.listdir(tmp_path / 'i' / 'masks')
+
+
+def test_amp_parity_tool_channels_last_keeps_masks(trained, tmp_path):
+    work, opts = trained
+    out = str(tmp_path / 'parity.json')
+    run_tool('tools/amp_parity.py', CONFIG, osp.join(work, 'iter_4.pth'),
+             '--modes', 'fp32+cl', '--out', out, '--cfg-options', *opts)
+    res = json.load(open(out))
+    assert res['images'] > 0 and res['pixels'] > 0
+    assert res['fp32+cl']['agreement'] >= 0.999
+    assert abs(res['fp32+cl']['IoU'] - res['fp32']['IoU']) < 0.01
