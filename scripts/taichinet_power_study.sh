@@ -195,7 +195,10 @@ if [ ${#core[@]} -gt 0 ]; then
     --out "$WORK/paired_diff_model7.md" > /dev/null || true
 fi
 if [ ${#normal[@]} -gt 0 ]; then
+  # lesion-only Dice/IoU first: the headline means count a clean normal
+  # image as 1.0
   "$PY" tools/paired_diff.py "${normal[@]}" --ref normal-model1 \
+    --metrics lesion_Dice lesion_IoU Dice \
     --out "$WORK/paired_diff_normal.md" > /dev/null || true
 fi
 for run in "tc-masked-s$S0" "tc-literal-s$S0" "model1-s$S0" "model7-s$S0"; do

@@ -150,8 +150,10 @@ def teacher_rows(runs: List[str], ref_runs: List[str]) -> List[dict]:
             seen.add(real)
             with open(meta_path) as f:
                 meta = json.load(f)
-            fold = int(osp.basename(osp.dirname(osp.dirname(meta_path)))
-                       .split('_')[1])
+            # the run that mined it (a linked folder names its owner)
+            fold_dir = osp.dirname(osp.dirname(real))
+            owner = osp.basename(osp.dirname(fold_dir))
+            fold = int(osp.basename(fold_dir).split('_')[1])
             ref_ious = []
             for r in ref_runs:
                 fd = osp.join(r, f'fold_{fold}')
@@ -163,7 +165,7 @@ def teacher_rows(runs: List[str], ref_runs: List[str]) -> List[dict]:
             shares = meta.get('shares') or {}
             tv = meta.get('teacher_val') or {}
             rows.append(dict(
-                fold=fold, run=osp.basename(osp.normpath(path)),
+                fold=fold, run=owner,
                 teacher_val_IoU=tv.get('IoU'),
                 ref_val_IoU=(float(np.mean(ref_ious)) if ref_ious else None),
                 easy=(shares.get('easy') or {}).get(

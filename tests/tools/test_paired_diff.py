@@ -86,8 +86,9 @@ def test_shared_teacher_listed_once_and_errors(runs, tmp_path):
     for fold in range(3):  # the seed-1 run links the seed-0 teacher
         os.symlink(f'../../tc-masked-s0/fold_{fold}/curriculum',
                    osp.join(runs[3], f'fold_{fold}', 'curriculum'))
-    data = main([*runs, '--ref', 'model1'])
+    data = main([*runs[3:], *runs[:3], '--ref', 'model1'])  # link first
     assert sorted(r['fold'] for r in data['teachers']) == [0, 1, 2]
+    assert {r['run'] for r in data['teachers']} == {'tc-masked-s0'}
     with pytest.raises(SystemExit, match="--ref 'model7'"):
         main([*runs, '--ref', 'model7'])
     with pytest.raises(SystemExit, match='no test variant'):
