@@ -17,7 +17,8 @@
 #   bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]
 # Environment: PYTHON (default .venv/bin/python), PHASES (default
 # "core normal table1"), FOLDS (5), SEEDS ("0 1"), CV_OPTS / TEACHER_OPTS
-# (extra --cfg-options of every student / teacher, e.g. a tiny schedule).
+# (extra --cfg-options of every student / teacher, e.g. a tiny schedule),
+# TEACHER_WORKERS (the teacher's train_dataloader.num_workers, default 1).
 # At the end: $WORK/paired_diff_{model1,model7,normal}.md (tools/paired_diff.py)
 # and curriculum / case pictures of fold 0 in $WORK/pictures.
 set -uo pipefail
