@@ -30,6 +30,18 @@ and fold, ``--split-part`` to pick another part), read with the config's test
 pipeline (no augmentation). The level probabilities are resized back to the
 original image size before thresholding, and the ground truth is read at that
 size, so the masks line up with what ``LoadBUSAnnotations`` loads.
+
+Teacher quality is reported (printed and in ``curriculum_meta.json``):
+
+* the share of each lesion in ``E_p``, in ``H_p`` and missed by both, per
+  image (``per_image``) and as mean / median / min / max (``shares``);
+* the teacher's own IoU on the ``val_dataloader`` images (per-image mean,
+  the ``BUSMetric`` IoU) at its prediction level and at every level
+  (``teacher_val``);
+* with ``--student-iou X`` or ``--student-work-dir D`` (a Model-1 run whose
+  best val IoU is read from its logs), a warning when the teacher's val IoU
+  is below the student's: its parts then come from a weaker model than the
+  one they are meant to guide (``teacher_warning``).
 """
 import argparse
 import copy
@@ -39,6 +51,7 @@ import os.path as osp
 import shutil
 import sys
 import time
+from typing import Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -88,6 +101,18 @@ def parse_args(argv=None):
         'meta are removed; the teacher is retrained when --checkpoint is '
         'omitted)')
     parser.add_argument(
+        '--student-iou', type=float, default=None,
+        help="the student's Model-1 (single U-Net) val IoU in [0, 1]; warn "
+        "when the teacher's val IoU is lower")
+    parser.add_argument(
+        '--student-work-dir', default=None,
+        help='a Model-1 work dir (tools/train.py or one cross-validation '
+        'fold); its best val IoU is read from its vis_data/scalars.json and '
+        'used as --student-iou')
+    parser.add_argument(
+        '--no-teacher-val', action='store_true',
+        help="skip the teacher's val IoU (no val images to score)")
+    parser.add_argument(
         '--cfg-options', nargs='+', default=None,
         help='override config settings, xxx=yyy format (as tools/train.py); '
         'also used to train the teacher')
@@ -96,6 +121,11 @@ def parse_args(argv=None):
         parser.error(f'--thr must lie in (0, 1), got {args.thr}')
     if args.batch_size < 1:
         parser.error(f'--batch-size must be >= 1, got {args.batch_size}')
+    if args.student_iou is not None and args.student_work_dir:
+        parser.error('give --student-iou or --student-work-dir, not both')
+    if args.student_iou is not None and not 0.0 <= args.student_iou <= 1.0:
+        parser.error('--student-iou is a fraction in [0, 1] (e.g. 0.571 for '
+                     f'57.1%), got {args.student_iou}')
     return args
 
 
@@ -231,7 +261,7 @@ def mine(model, dataset, pipeline, out: str, thr: float,
     skipped = len(infos) - len(labeled)
     if not labeled:
         raise SystemExit('the dataset part has no labeled image to mine')
-    easy_frac, hard_frac, ids = [], [], []
+    ids, per_image = [], []
     num_empty_gt = num_empty_easy = num_empty_hard = 0
     bar = ProgressBar(len(labeled))
     for start in range(0, len(labeled), batch_size):
@@ -254,24 +284,175 @@ def mine(model, dataset, pipeline, out: str, thr: float,
             if area == 0:
                 num_empty_gt += 1
             else:
-                easy_frac.append(easy.sum() / area)
-                hard_frac.append(hard.sum() / area)
+                shares = lesion_shares(easy, hard, gt)
+                per_image.append(dict(sample_id=sid, lesion_pixels=area,
+                                      **shares))
                 num_empty_easy += int(not easy.any())
                 num_empty_hard += int(not hard.any())
             bar.update()
     print()
-    mean = (lambda v: float(np.mean(v)) if v else None)
+    shares = share_summary(per_image)
+    mean = {k: (v['mean'] if v else None) for k, v in shares.items()}
     return dict(
         num_images=len(ids),
         num_skipped_unlabeled=skipped,
         num_empty_gt=num_empty_gt,
         num_lesion_images_with_empty_easy=num_empty_easy,
         num_lesion_images_with_empty_hard=num_empty_hard,
-        mean_easy_fraction_of_gt=mean(easy_frac),
-        mean_hard_fraction_of_gt=mean(hard_frac),
-        mean_missed_fraction_of_gt=(None if not easy_frac else
-                                    1.0 - mean(easy_frac) - mean(hard_frac)),
+        mean_easy_fraction_of_gt=mean['easy'],
+        mean_hard_fraction_of_gt=mean['hard'],
+        mean_missed_fraction_of_gt=mean['missed'],
+        shares=shares,
+        per_image=per_image,
         sample_ids=ids)
+
+
+def lesion_shares(easy: np.ndarray, hard: np.ndarray,
+                  gt: np.ndarray) -> dict:
+    """Shares of one lesion in ``E_p``, ``H_p`` and missed by both.
+
+    Args:
+        easy (np.ndarray): ``E_p`` (bool or 0/1), (H, W).
+        hard (np.ndarray): ``H_p``, (H, W).
+        gt (np.ndarray): Ground truth with at least one lesion pixel.
+
+    Returns:
+        dict: ``easy``, ``hard``, ``missed`` (fractions of the GT area that
+        sum to 1).
+    """
+    gt = gt.astype(bool)
+    area = int(gt.sum())
+    if area == 0:
+        raise ValueError('lesion_shares needs a ground truth with a lesion')
+    e = int((easy.astype(bool) & gt).sum())
+    h = int((hard.astype(bool) & gt & ~easy.astype(bool)).sum())
+    return dict(easy=e / area, hard=h / area, missed=(area - e - h) / area)
+
+
+def share_summary(per_image: list) -> dict:
+    """``{easy|hard|missed: {mean, median, min, max}}`` over lesion images
+    (``None`` entries when there is none)."""
+    out = {}
+    for key in ('easy', 'hard', 'missed'):
+        v = np.array([r[key] for r in per_image], dtype=float)
+        out[key] = None if not len(v) else dict(
+            mean=float(v.mean()), median=float(np.median(v)),
+            min=float(v.min()), max=float(v.max()))
+    return out
+
+
+def build_val_dataset(cfg):
+    """The val dataloader's dataset (its own split part) with the test
+    pipeline minus annotation loaders, as :func:`build_mining_dataset`."""
+    from mmseg.registry import DATASETS
+    ds_cfg = copy.deepcopy(cfg.val_dataloader.dataset)
+    if 'pipeline' not in ds_cfg:
+        raise SystemExit(f'{cfg.filename}: val_dataloader.dataset has no '
+                         'pipeline; pass --no-teacher-val')
+    test_pipeline = cfg.get('test_pipeline') or \
+        cfg.test_dataloader.dataset.pipeline
+    ds_cfg.pipeline = []
+    dataset = DATASETS.build(ds_cfg)
+    steps = [t for t in test_pipeline if t['type'] not in ANNOTATION_LOADERS]
+    return dataset, Compose(steps)
+
+
+def teacher_val_iou(model, dataset, pipeline, batch_size: int = 4) -> dict:
+    """The teacher's per-image mean IoU on ``dataset`` (BUSMetric's rule),
+    at its prediction level (``test_cfg.level``) and at every level, scored
+    at the original image size.
+
+    Returns:
+        dict: ``IoU`` (prediction level), ``Dice``, ``level``,
+        ``level_IoU`` (list, level 1 first), ``num_images``, ``split_part``.
+    """
+    from bus_mm.datasets.mask_io import read_union_mask
+    from bus_mm.evaluation.bus_metric import confusion_counts, summarize
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    infos = [i for i in infos if i.get('labeled', True) and i['mask_paths']]
+    if not infos:
+        raise SystemExit("the val part has no labeled image to score the "
+                         'teacher on; pass --no-teacher-val')
+    counts = None
+    for start in range(0, len(infos), batch_size):
+        chunk = infos[start:start + batch_size]
+        batch = pseudo_collate([pipeline(copy.deepcopy(i)) for i in chunk])
+        with torch.no_grad():
+            data = model.data_preprocessor(batch, False)
+            probs = model.predict_levels(data['inputs'])
+        if counts is None:
+            counts = [[] for _ in range(probs.shape[1])]
+        for k, (info, sample) in enumerate(zip(chunk, data['data_samples'])):
+            level = level_probs_at_original_size(probs[k], sample.metainfo,
+                                                  model.align_corners)
+            gt = read_union_mask(info['mask_paths'], img_path=info['img_path'],
+                                 img_shape=level.shape[-2:])
+            for lv in range(level.shape[0]):
+                pred = (level[lv] > model.threshold).astype(np.uint8)
+                counts[lv].append(confusion_counts(pred, gt, None))
+    levels = [summarize(c) for c in counts]
+    pick = int(model.test_cfg.get('level', len(levels)))
+    return dict(IoU=levels[pick - 1]['IoU'], Dice=levels[pick - 1]['Dice'],
+                level=pick, level_IoU=[lv['IoU'] for lv in levels],
+                num_images=len(infos),
+                split_part=getattr(dataset, 'split_part', None))
+
+
+def best_val_iou(work_dir: str) -> float:
+    """The best val IoU a tools/train.py run logged in ``work_dir``.
+
+    Reads every ``<work_dir>/<timestamp>/vis_data/scalars.json`` (resumed
+    runs have several); a val record is one with an ``IoU`` key.
+
+    Raises:
+        SystemExit: Naming the work dir when it holds no val record.
+    """
+    import glob
+    best = None
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                   'scalars.json')):
+        with open(path) as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if 'IoU' in rec:
+                    best = rec['IoU'] if best is None else max(best,
+                                                               rec['IoU'])
+    if best is None:
+        raise SystemExit(
+            f'--student-work-dir {work_dir!r}: no val IoU logged there '
+            '(<work_dir>/<timestamp>/vis_data/scalars.json); give a trained '
+            'Model-1 run (e.g. a fold of unet_busi-cpu128.py) or use '
+            '--student-iou')
+    return float(best)
+
+
+def teacher_warning(teacher_iou: Optional[float],
+                    student_iou: Optional[float]) -> Optional[str]:
+    """A warning when the teacher scores below the student's Model 1."""
+    if teacher_iou is None or student_iou is None:
+        return None
+    if teacher_iou >= student_iou:
+        return None
+    return (f"WARNING: the U-Net++ teacher's val IoU {teacher_iou:.3f} is "
+            f"below the student's Model-1 val IoU {student_iou:.3f}: E_p/H_p "
+            'come from a weaker model than the one they guide. Train the '
+            'teacher longer (train_cfg.max_iters) or wider (model.channels) '
+            '(--cfg-options of prepare_curriculum.py, --teacher-cfg-options of '
+            'cross_val.py).')
+
+
+def format_shares(shares: dict) -> str:
+    """One line: mean (min-max) share of the lesion per part."""
+    def one(key):
+        v = shares.get(key)
+        if not v:
+            return f'{key} n/a'
+        return (f'{key} {v["mean"]:.3f} (median {v["median"]:.3f}, '
+                f'{v["min"]:.3f}-{v["max"]:.3f})')
+    return ', '.join(one(k) for k in ('easy', 'hard', 'missed'))
 
 
 def main(argv=None):
@@ -289,6 +470,9 @@ def main(argv=None):
     if checkpoint is None:
         checkpoint = train_teacher(args.config, osp.join(args.out, 'unetpp'),
                                    args.cfg_options, args.overwrite)
+    student_iou = args.student_iou
+    if args.student_work_dir:
+        student_iou = best_val_iou(args.student_work_dir)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = build_teacher(cfg, checkpoint, device)
@@ -298,6 +482,13 @@ def main(argv=None):
     start = time.perf_counter()
     stats = mine(model, dataset, pipeline, args.out, args.thr,
                  args.batch_size)
+    teacher_val = None
+    if not args.no_teacher_val:
+        val_set, val_pipeline = build_val_dataset(cfg)
+        teacher_val = teacher_val_iou(model, val_set, val_pipeline,
+                                      args.batch_size)
+    warning = teacher_warning(teacher_val and teacher_val['IoU'],
+                              student_iou)
     meta = dict(
         config=args.config,
         cfg_options=args.cfg_options or [],
@@ -313,17 +504,27 @@ def main(argv=None):
         hard_rule=f'H_p = (level {int(getattr(model, "depth", 0))} > thr) & '
         'GT & ~E_p',
         time=time.strftime('%Y-%m-%d %H:%M:%S'),
+        teacher_val=teacher_val,
+        student_val_IoU=student_iou,
+        student_work_dir=args.student_work_dir,
+        teacher_warning=warning,
         **stats)
     with open(osp.join(args.out, META_FILE), 'w') as f:
         json.dump(meta, f, indent=1)
-    fmt = (lambda v: 'n/a' if v is None else f'{v:.3f}')
     print(f'{stats["num_images"]} images in '
           f'{time.perf_counter() - start:.1f} s '
-          f'(skipped {stats["num_skipped_unlabeled"]} unlabeled); mean '
-          'fraction of the lesion: easy '
-          f'{fmt(stats["mean_easy_fraction_of_gt"])}, hard '
-          f'{fmt(stats["mean_hard_fraction_of_gt"])}, missed '
-          f'{fmt(stats["mean_missed_fraction_of_gt"])}')
+          f'(skipped {stats["num_skipped_unlabeled"]} unlabeled, '
+          f'{stats["num_empty_gt"]} without a lesion); share of each lesion: '
+          + format_shares(stats['shares']))
+    if teacher_val is not None:
+        print(f"teacher val IoU {teacher_val['IoU']:.3f} (level "
+              f"{teacher_val['level']}, {teacher_val['num_images']} "
+              f"{teacher_val['split_part']} images; per level "
+              + ', '.join(f'{v:.3f}' for v in teacher_val['level_IoU'])
+              + ')' + ('' if student_iou is None else
+                       f"; student's Model-1 val IoU {student_iou:.3f}"))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     print(f'masks in {osp.join(args.out, "easy")} and '
           f'{osp.join(args.out, "hard")}; use LoadCurriculumMasks('
           f"curriculum_dir='{args.out}')")

@@ -13,6 +13,23 @@ class, with pixels whose ground truth equals ``ignore_index`` left out:
 Empty rule (DESIGN.md): when a ratio's denominator is 0 for one image, its
 value is 1.0 if the ground truth and the prediction are both empty (no lesion
 pixel in either), otherwise 0.0.
+
+Normal (lesion-free) images: when the evaluated set holds images whose ground
+truth has no lesion pixel (BUSI with ``include_normal=True``), the six ratios
+above average over all images, and :func:`normal_image_figures` adds what the
+empty rule hides (TaiChiNet's Table IV, second part, is about false positives
+on the normal background):
+
+* ``normal_num_images``: images with an empty ground truth;
+* ``normal_num_clean`` / ``normal_clean``: how many of them / which share are
+  predicted clean (no lesion pixel);
+* ``normal_fp_pixels``: mean false-positive pixels per normal image, counted
+  at the size the prediction is scored at (the original image size for
+  mmseg's test loop);
+* ``normal_fp_fraction``: mean share of a normal image's pixels predicted
+  lesion;
+* ``lesion_<ratio>`` for the six ratios: the per-image mean over the images
+  **with** a lesion only, comparable with runs that exclude normal images.
 """
 import csv
 import os
@@ -155,6 +172,45 @@ def _counts_of(item: Union[Mapping, Sequence]) -> Counts:
     return tuple(int(v) for v in item)
 
 
+NORMAL_NAMES = ('normal_num_images', 'normal_num_clean', 'normal_clean',
+                'normal_fp_pixels', 'normal_fp_fraction')
+
+
+def normal_image_figures(counts: Sequence[Counts]) -> Dict[str, float]:
+    """False positives on normal images and lesion-only per-image means.
+
+    Args:
+        counts (Sequence[tuple]): ``(tp, fp, fn, tn)`` of each image.
+
+    Returns:
+        dict: Empty when no image has an empty ground truth (``tp + fn ==
+        0``). Otherwise ``normal_num_images`` and ``normal_num_clean``
+        (ints), ``normal_clean`` (share predicted clean), ``normal_fp_pixels``
+        (mean false-positive pixels per normal image), ``normal_fp_fraction``
+        (mean of ``fp / (fp + tn)``), and, when lesion images are present
+        too, ``lesion_IoU`` ... ``lesion_Specificity`` (per-image means over
+        the lesion images).
+    """
+    normal = [c for c in counts if c[0] + c[2] == 0]
+    if not normal:
+        return OrderedDict()
+    lesion = [c for c in counts if c[0] + c[2] > 0]
+    clean = sum(1 for c in normal if c[0] + c[1] == 0)
+    results = OrderedDict(
+        normal_num_images=len(normal),
+        normal_num_clean=clean,
+        normal_clean=clean / len(normal),
+        normal_fp_pixels=float(np.mean([c[1] for c in normal])),
+        normal_fp_fraction=float(
+            np.mean([c[1] / max(c[1] + c[3], 1) for c in normal])))
+    if lesion:
+        per_image = [ratios_from_counts(*c) for c in lesion]
+        for name in METRIC_NAMES:
+            results['lesion_' + name] = float(
+                np.mean([r[name] for r in per_image]))
+    return results
+
+
 def summarize(
         counts_list: Sequence[Union[Mapping, Sequence]]) -> Dict[str, float]:
     """Reduce per-image counts in both ways BUS papers use.
@@ -167,7 +223,8 @@ def summarize(
         dict: ``IoU, Dice, Acc, Precision, Sensitivity, Specificity`` as the
         mean of the per-image ratios (the headline numbers), the same six
         prefixed with ``pixel_`` computed from counts summed over all images,
-        and ``num_images`` (int).
+        ``num_images`` (int) and, when some image has an empty ground truth,
+        the figures of :func:`normal_image_figures`.
     """
     counts = [_counts_of(c) for c in counts_list]
     if not counts:
@@ -180,6 +237,7 @@ def summarize(
     for name, value in ratios_from_counts(*(int(t) for t in totals)).items():
         results['pixel_' + name] = value
     results['num_images'] = len(counts)
+    results.update(normal_image_figures(counts))
     return results
 
 
@@ -193,7 +251,10 @@ class BUSMetric(BaseMetric):
     BUS papers report and the headline keys ``IoU``, ``Dice``, ...) and the
     dataset-wide pixel aggregate (counts summed over all images, then the
     ratio; keys ``pixel_IoU``, ``pixel_Dice``, ...). Values are fractions in
-    [0, 1]. ``num_images`` is the number of images scored.
+    [0, 1]. ``num_images`` is the number of images scored. When the set
+    holds normal images (empty ground truth), the ``normal_*`` and
+    ``lesion_*`` figures of :func:`normal_image_figures` are added (clean
+    share and false-positive pixels per normal image; lesion-only means).
 
     Empty rule: when a ratio's denominator is 0 in one image, the value is
     1.0 if the ground truth and the prediction are both empty (no lesion
@@ -307,6 +368,12 @@ class BUSMetric(BaseMetric):
         print_log(f'BUS lesion results over {metrics["num_images"]} images:',
                   logger)
         print_log('\n' + table.get_string(), logger=logger)
+        if 'normal_num_images' in metrics:
+            print_log(
+                f'normal images: {metrics["normal_num_clean"]} of '
+                f'{metrics["normal_num_images"]} predicted clean, '
+                f'{metrics["normal_fp_pixels"]:.1f} false-positive pixels '
+                'per normal image', logger)
 
         if self.csv_file is not None:
             self._write_csv(results, logger)

@@ -10,6 +10,11 @@ mean +- std).
 
 The std is the sample standard deviation over folds (``ddof=1``); with a
 single fold it is undefined and written as ``null`` / empty / ``-``.
+
+When the test folds hold normal images (BUSMetric's ``normal_*`` figures),
+the Markdown adds a second table per variant: normal images predicted clean
+(count and share), false-positive pixels per normal image, and the Dice/IoU
+over the lesion images only.
 """
 import csv
 import json
@@ -77,8 +82,47 @@ def _pct(value: Optional[float]) -> str:
     return f'{100 * value:.2f}'
 
 
+NORMAL_COLUMNS = ('normal_clean', 'normal_fp_pixels', 'lesion_Dice',
+                  'lesion_IoU')
+
+
+def _normal_table(s: dict) -> List[str]:
+    """Rows of the normal-image table of one variant's summary."""
+    def cell(row: Mapping[str, float], name: str) -> str:
+        v = row.get(name)
+        if v is None:
+            return '-'
+        return f'{v:.1f}' if name == 'normal_fp_pixels' else _pct(v)
+
+    lines = ['| fold | normal images clean | clean % | FP pixels per normal '
+             'image | lesion-only Dice | lesion-only IoU |',
+             '|---|---|---|---|---|---|']
+    clean = total = 0
+    for f in s['folds']:
+        row = s['per_fold'][f]
+        n, c = row.get('normal_num_images'), row.get('normal_num_clean')
+        if n is not None and c is not None:
+            clean, total = clean + int(c), total + int(n)
+        lines.append(f'| {f} | ' + (f'{int(c)} / {int(n)}' if n is not None
+                                    and c is not None else '-') + ' | ' +
+                     ' | '.join(cell(row, k) for k in NORMAL_COLUMNS) + ' |')
+
+    def mean_std(name):
+        m, sd = s['mean'].get(name), s['std'].get(name)
+        if m is None:
+            return '-'
+        if name == 'normal_fp_pixels':
+            return f'{m:.1f}' + (f' +- {sd:.1f}' if sd is not None else '')
+        return _pct(m) + (f' +- {_pct(sd)}' if sd is not None else '')
+
+    lines.append(f'| **all folds / mean +- std** | {clean} / {total} | ' +
+                 ' | '.join(mean_std(k) for k in NORMAL_COLUMNS) + ' |')
+    return lines
+
+
 def format_markdown(summary: Dict[str, dict], title: str = '') -> str:
-    """Markdown tables (percent): one per variant, folds then mean +- std."""
+    """Markdown tables (percent): one per variant, folds then mean +- std,
+    and a normal-image table when the folds report ``normal_*`` figures."""
     lines = [f'# {title}', ''] if title else []
     for variant, s in summary.items():
         names = [n for n in s['metrics'] if n in MAIN_METRICS] or s['metrics']
@@ -94,6 +138,9 @@ def format_markdown(summary: Dict[str, dict], title: str = '') -> str:
                                   if s['std'][n] is not None else '')
             for n in names) + ' |')
         lines.append('')
+        if 'normal_num_images' in s['metrics']:
+            lines += [f'### {variant}: normal images', '']
+            lines += _normal_table(s) + ['']
     return '\n'.join(lines)
 
 

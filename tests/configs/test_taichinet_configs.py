@@ -31,6 +31,14 @@ WITH_CURRICULUM = {
     'taichinet_head-b_busi-224.py': 'taichinet_head_b',
     'taichinet_phantom-demo.py': 'taichinet',
     'taichinet_busi-cpu128.py': 'taichinet',
+    'taichinet_busi-with-normal-cpu128.py': 'taichinet',
+}
+WITH_NORMAL_CPU128 = {
+    'unet_busi-with-normal-cpu128.py': 'unet_busi-cpu128.py',
+    'taichinet_busi-with-normal-cpu128_no-curriculum.py':
+    'taichinet_busi-cpu128_no-curriculum.py',
+    'taichinet_busi-with-normal-cpu128.py': 'taichinet_busi-cpu128.py',
+    'unetpp_busi-with-normal-cpu128.py': 'unetpp_busi-cpu128.py',
 }
 
 
@@ -151,6 +159,36 @@ def test_variants_change_only_what_they_should():
         assert normal[loader].dataset.include_normal
     assert types(normal.train_dataloader.dataset.pipeline) == types(
         busi.train_dataloader.dataset.pipeline)
+
+
+def test_with_normal_cpu128_configs_only_add_normal_images():
+    for name, base in WITH_NORMAL_CPU128.items():
+        cfg, ref = load(name), load(base)
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+            assert cfg[loader].dataset.include_normal, (name, loader)
+            assert not ref[loader].dataset.include_normal
+            a, b = dict(cfg[loader].dataset), dict(ref[loader].dataset)
+            pa, pb = a.pop('pipeline'), b.pop('pipeline')
+            a.pop('include_normal'), b.pop('include_normal')
+            assert a == b, (name, loader)
+            # the same steps; only the curriculum dir may differ
+            assert [{k: v for k, v in t.items() if k != 'curriculum_dir'}
+                    for t in pa] == [{k: v for k, v in t.items()
+                                      if k != 'curriculum_dir'} for t in pb]
+        for key in ('model', 'optim_wrapper', 'train_cfg', 'custom_hooks',
+                    'randomness'):
+            assert cfg[key] == ref[key], (name, key)
+    cur = [t for t in load('taichinet_busi-with-normal-cpu128.py')
+           .train_dataloader.dataset.pipeline
+           if t['type'] == 'LoadCurriculumMasks'][0]
+    assert 'with-normal' in cur.curriculum_dir
+
+
+def test_part_target_default_is_masked():
+    cfg = load('taichinet_busi-cpu128.py')
+    assert cfg.model.part_target == 'masked'
+    assert MODELS.build(cfg.model).part_target == 'masked'
 
 
 def test_teachers_match_their_students():

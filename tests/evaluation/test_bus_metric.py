@@ -9,6 +9,7 @@ from mmengine.structures import PixelData
 
 import bus_mm  # noqa: F401
 from bus_mm.evaluation.bus_metric import (BUSMetric, confusion_counts,
+                                          normal_image_figures,
                                           ratios_from_counts, summarize)
 from mmseg.registry import METRICS
 from mmseg.structures import SegDataSample
@@ -72,6 +73,15 @@ EXPECTED_PIXEL = dict(
     pixel_Precision=5 / 8,
     pixel_Sensitivity=5 / 8,
     pixel_Specificity=33 / 36)
+# Normal images: only B (empty gt, 2 false-positive pixels of 16); the
+# lesion-only means average A and C.
+EXPECTED_NORMAL = dict(
+    normal_num_images=1, normal_num_clean=0, normal_clean=0.0,
+    normal_fp_pixels=2.0, normal_fp_fraction=2 / 16,
+    lesion_IoU=(3 / 5 + 2 / 4) / 2, lesion_Dice=(6 / 8 + 4 / 6) / 2,
+    lesion_Acc=(14 / 16 + 10 / 12) / 2, lesion_Precision=(3 / 4 + 1) / 2,
+    lesion_Sensitivity=(3 / 4 + 2 / 4) / 2,
+    lesion_Specificity=(11 / 12 + 1) / 2)
 
 
 def make_sample(img_path, gt, pred, labeled=None):
@@ -182,14 +192,33 @@ def test_metric_process_and_compute():
     ]
     res = metric.evaluate(3)
     expected = {**EXPECTED_MEAN, **EXPECTED_PIXEL}
-    assert set(res) == set(expected) | {'num_images'}
+    assert set(res) == set(expected) | {'num_images'} | set(EXPECTED_NORMAL)
     assert res['num_images'] == 3
+    for key, value in EXPECTED_NORMAL.items():
+        assert res[key] == pytest.approx(value), key
     for key, value in expected.items():
         assert isinstance(res[key], float)
         assert 0.0 <= res[key] <= 1.0
         assert res[key] == pytest.approx(value), key
     # Per-image mean and pixel aggregate really differ on this set.
     assert res['IoU'] != pytest.approx(res['pixel_IoU'])
+
+
+def test_normal_image_figures():
+    assert summarize([COUNTS_A, COUNTS_B, COUNTS_C])['normal_fp_pixels'] \
+        == 2.0
+    # no normal image: no normal_* or lesion_* key (lesion-only runs keep
+    # their keys)
+    res = summarize([COUNTS_A, COUNTS_C])
+    assert not [k for k in res if k.startswith(('normal_', 'lesion_'))]
+    # two normal images, one predicted clean, one with 5 FP pixels of 100;
+    # no lesion image: no lesion_* means
+    fig = normal_image_figures([(0, 0, 0, 64), (0, 5, 0, 95)])
+    assert fig == dict(normal_num_images=2, normal_num_clean=1,
+                       normal_clean=0.5, normal_fp_pixels=2.5,
+                       normal_fp_fraction=pytest.approx(0.025))
+    # a lesion image the model missed entirely is not a normal image
+    assert normal_image_figures([(0, 0, 4, 12)]) == {}
 
 
 def test_unlabeled_samples_skipped():

@@ -59,3 +59,21 @@ def test_files_written_and_reloaded(tmp_path):
 def test_markdown_single_fold_shows_no_std():
     md = format_markdown(summarize_folds({0: PER_FOLD[0]}))
     assert '| **mean +- std** | 60.00 | 50.00 | 90.00 |' in md
+
+
+def test_markdown_normal_image_table():
+    per_fold = {
+        f: {'model': {'IoU': 0.5, 'Dice': 0.6, 'normal_num_images': 10,
+                      'normal_num_clean': clean, 'normal_clean': clean / 10,
+                      'normal_fp_pixels': fp, 'lesion_Dice': 0.55,
+                      'lesion_IoU': 0.45}}
+        for f, clean, fp in ((0, 7, 100.0), (1, 9, 300.0))
+    }
+    md = format_markdown(summarize_folds(per_fold))
+    assert '### model: normal images' in md
+    assert '| 0 | 7 / 10 | 70.00 | 100.0 | 55.00 | 45.00 |' in md
+    # clean images summed over folds; FP pixels mean +- sample std
+    assert '| **all folds / mean +- std** | 16 / 20 | 80.00 +- 14.14 | ' \
+        '200.0 +- 141.4 |' in md
+    # runs without normal images keep the plain table only
+    assert 'normal images' not in format_markdown(summarize_folds(PER_FOLD))

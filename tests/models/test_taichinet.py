@@ -243,6 +243,31 @@ def test_empty_parts_bounded_or_ignored():
     assert model.loss(inputs, samples)['loss_hard'].item() == 0.0
 
 
+@pytest.mark.parametrize('stage,key,part', [(1, 'loss_easy', 'gt_easy_part'),
+                                            (2, 'loss_hard', 'gt_hard_part')])
+def test_part_term_follows_part_target(stage, key, part):
+    from bus_mm.models.losses import curriculum_part_target
+    inputs, samples = synthetic_batch()
+    model = tiny(stage=stage, hard_weight=0.5)
+    assert model.part_target == 'masked'  # the default reading
+    model.eval()  # identical forward passes below
+    outs = model.forward_paths(inputs)
+    gt = torch.stack([s.gt_sem_seg.data for s in samples])
+    parts = torch.stack([s.get(part).data for s in samples])
+    weight = 1.0 if stage == 1 else 0.5
+    for reading in ('masked', 'literal'):
+        model.part_target = reading
+        target = curriculum_part_target(parts, gt, reading)
+        expected = weight * model.loss_seg(outs['logit_p'], target)
+        assert model.loss(inputs, samples)[key].item() == pytest.approx(
+            expected.item(), rel=1e-5)
+    # the readings differ exactly on the lesion pixels outside the part
+    masked = curriculum_part_target(parts, gt, 'masked')
+    literal = curriculum_part_target(parts, gt, 'literal')
+    differ = masked != literal
+    assert differ.any() and ((gt == 1) & (parts == 0)).eq(differ).all()
+
+
 def test_padding_ignored_in_losses():
     model = tiny()
     inputs, samples = synthetic_batch()

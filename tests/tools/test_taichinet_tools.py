@@ -87,6 +87,24 @@ def test_prepare_curriculum_masks_for_every_train_image(
         easy_frac.append(easy.sum() / gt.sum())
     assert meta['mean_easy_fraction_of_gt'] == pytest.approx(
         np.mean(easy_frac))
+    # teacher quality: per-image shares that add up, their summary, the
+    # teacher's own val IoU; no student reference, so no warning
+    rows = {r['sample_id']: r for r in meta['per_image']}
+    assert len(rows) == len(train) - meta['num_empty_gt']
+    for sid, r in rows.items():
+        gt = gt_of(phantom_root, sid).astype(bool)
+        assert r['lesion_pixels'] == gt.sum()
+        assert r['easy'] + r['hard'] + r['missed'] == pytest.approx(1.0)
+    assert meta['shares']['easy']['mean'] == pytest.approx(
+        np.mean([r['easy'] for r in rows.values()]))
+    assert meta['shares']['missed']['min'] == min(
+        r['missed'] for r in rows.values())
+    tv = meta['teacher_val']
+    assert 0.0 <= tv['IoU'] <= 1.0 and tv['level'] == 4
+    assert tv['IoU'] == tv['level_IoU'][-1] and len(tv['level_IoU']) == 4
+    assert tv['num_images'] == len(split[tv['split_part']]) > 0
+    assert meta['teacher_warning'] is None
+    assert 'teacher val IoU' in proc.stdout and 'missed' in proc.stdout
     for sid in split['test']:  # held-out fold: no masks
         assert not osp.exists(osp.join(out, 'easy', sid + '.png'))
     assert 'LoadCurriculumMasks' in proc.stdout
@@ -156,11 +174,50 @@ def test_prepare_curriculum_refuses_overwrite(curriculum, phantom_root,
     assert proc.returncode != 0
     assert '--overwrite' in proc.stderr and 'not empty' in proc.stderr
     assert os.path.getmtime(probe) == before
-    # with --overwrite (and the trained teacher): masks are re-mined
-    run_tool(*args, '--overwrite', '--thr', '0.3')
-    assert json.load(open(osp.join(out, 'curriculum_meta.json')))['thr'] \
-        == 0.3
+    # with --overwrite (and the trained teacher): masks are re-mined; a
+    # student reference above the teacher's val IoU is warned about
+    proc = run_tool(*args, '--overwrite', '--thr', '0.3', '--student-iou',
+                    '1.0')
+    meta = json.load(open(osp.join(out, 'curriculum_meta.json')))
+    assert meta['thr'] == 0.3 and meta['student_val_IoU'] == 1.0
+    assert meta['teacher_warning'].startswith('WARNING')
+    assert "below the student's Model-1 val IoU 1.000" in proc.stderr
     assert osp.isfile(probe) and osp.isdir(osp.join(out, 'unetpp'))
+
+
+def test_lesion_shares_and_teacher_warning(tmp_path):
+    import tools.prepare_curriculum as pc
+    gt = np.zeros((4, 5), bool)
+    gt[:, :4] = True  # 16 px
+    easy = np.zeros_like(gt)
+    easy[:1, :4] = True  # 4
+    hard = np.zeros_like(gt)
+    hard[1:3, :4] = True  # 8
+    assert pc.lesion_shares(easy, hard, gt) == dict(easy=0.25, hard=0.5,
+                                                    missed=0.25)
+    with pytest.raises(ValueError, match='lesion'):
+        pc.lesion_shares(easy, hard, np.zeros_like(gt))
+    s = pc.share_summary([dict(easy=0.2, hard=0.5, missed=0.3),
+                          dict(easy=0.4, hard=0.5, missed=0.1)])
+    assert s['easy'] == dict(mean=pytest.approx(0.3), median=pytest.approx(
+        0.3), min=0.2, max=0.4)
+    assert pc.teacher_warning(0.60, 0.57) is None
+    assert pc.teacher_warning(0.50, None) is None
+    assert '0.500' in pc.teacher_warning(0.50, 0.57)
+    # the student's best val IoU from its logs (a resumed run: two logs)
+    for stamp, ious in (('20260101_000000', [0.4, 0.55]),
+                        ('20260102_000000', [0.5])):
+        d = tmp_path / 'm1' / stamp / 'vis_data'
+        d.mkdir(parents=True)
+        (d / 'scalars.json').write_text(''.join(
+            json.dumps(dict(loss=1.0, step=i)) + '\n' +
+            json.dumps(dict(IoU=v, Dice=v, step=i)) + '\n'
+            for i, v in enumerate(ious)))
+    assert pc.best_val_iou(str(tmp_path / 'm1')) == 0.55
+    with pytest.raises(SystemExit, match='--student-iou'):
+        pc.best_val_iou(str(tmp_path))
+    with pytest.raises(SystemExit):
+        pc.parse_args(['c.py', '--out', 'x', '--student-iou', '57'])
 
 
 def test_prepare_curriculum_needs_a_unetpp_config(phantom_root, tmp_path):

@@ -21,6 +21,13 @@ and the complementary loss is switched on (``loss_comp``).
 :class:`~bus_mm.datasets.transforms.LoadCurriculumMasks` and are packed as
 ``data_sample.gt_easy_part`` / ``data_sample.gt_hard_part``.
 
+Part targets (``part_target``): read literally, Eqs. 21-22 label every lesion
+pixel outside the part as background in the part term while the GT term
+labels it lesion, so the optimum sits below 0.5 there (p = 0.44 outside a
+31% easy part). ``part_target='masked'`` (default) ignores those pixels in
+the part term, so the part only adds emphasis; ``'literal'`` keeps Eqs. 21-22
+as printed. See :mod:`bus_mm.models.losses.curriculum_part_target`.
+
 Sub-U-Net reading (Fig. 3) and Table I's parameter counts
 ---------------------------------------------------------
 Each path is mmseg's own :class:`mmseg.models.backbones.UNet` (its
@@ -81,6 +88,8 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from torch import Tensor
 
+from bus_mm.models.losses.curriculum_part_target import (
+    check_part_target, curriculum_part_target)
 from mmseg.models.segmentors import BaseSegmentor, EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -301,12 +310,23 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
             Defaults to 1.0.
         hard_weight (float): Weight of the stage-2 term Dice+BCE(O_p, H_p).
             Defaults to 1.0.
+        part_target (str): Reading of the part term L_S(O_p, E_p) /
+            L_S(O_p, H_p). 'masked' (default): GT-lesion pixels outside the
+            part are ignored in the part term, so the part only adds
+            emphasis and never contradicts L_S(O_p, G_p). 'literal':
+            Eqs. 21-22 as printed, the part is a full 0/1 target and every
+            lesion pixel outside it is pushed to background by the part
+            term while the GT term pushes it to lesion (with free logits and
+            E_p = 31% of the lesion the optimum is p = 0.44 there, below the
+            0.5 threshold). See
+            :mod:`bus_mm.models.losses.curriculum_part_target`.
         ignore_empty_parts (bool): If True, an image whose ``E_p`` (stage 1)
             or ``H_p`` (stage 2) is empty gets no part term. If False
             (default, the paper's Eqs. 21-22 as written) the empty part is
             a target too: its smoothed Dice term stays bounded
             (``S / (S + 1)``, see ``DiceBCELoss``) and, with BCE, pushes
-            ``O_p`` towards background on that image.
+            ``O_p`` towards background on that image (with 'masked', only
+            on its background pixels: the lesion is ignored).
         stage (int): Initial curriculum stage (1 or 2); a
             ``CurriculumHook`` updates it during training. Defaults to 1.
         train_cfg (dict, optional): Unused, kept for the mmseg interface.
@@ -336,6 +356,7 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
                  head_variant: Optional[str] = None,
                  easy_weight: float = 1.0,
                  hard_weight: float = 1.0,
+                 part_target: str = 'masked',
                  ignore_empty_parts: bool = False,
                  stage: int = 1,
                  train_cfg: OptConfigType = None,
@@ -386,6 +407,10 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
             self.loss_comp = MODELS.build(loss_comp)
         self.easy_weight = easy_weight
         self.hard_weight = hard_weight
+        try:
+            self.part_target = check_part_target(part_target)
+        except ValueError as e:
+            raise ValueError(f'TaiChiNet: {e}') from None
         self.ignore_empty_parts = ignore_empty_parts
         self.stage = stage
 
@@ -596,13 +621,40 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
                 f'PackBUSInputs; to create the masks {CURRICULUM_HINT}'
             ) from None
 
+    def part_loss(self, logit_p: Tensor, part: Tensor, gt: Tensor) -> Tensor:
+        """The curriculum part term of the current stage (Eqs. 21-22).
+
+        ``weight * L_S(O_p, target)`` with the target of
+        :func:`~bus_mm.models.losses.curriculum_part_target` for
+        ``self.part_target``; ``weight`` is ``easy_weight`` in stage 1 and
+        ``hard_weight`` in stage 2. With ``ignore_empty_parts`` an image
+        whose part is empty is left out.
+
+        Args:
+            logit_p (Tensor): Lesion logits ``O_p``, (B, 1, H, W).
+            part (Tensor): ``E_p`` (stage 1) or ``H_p`` (stage 2), 0/1 with
+                255 where ignored, (B, 1, H, W).
+            gt (Tensor): ``G_p``, 0/1 with 255 on padding, (B, 1, H, W).
+
+        Returns:
+            Tensor: Scalar loss.
+        """
+        ignore = getattr(self.loss_seg, 'ignore_index', 255)
+        weight = self.easy_weight if self.stage == 1 else self.hard_weight
+        target = curriculum_part_target(part, gt, self.part_target, ignore)
+        if self.ignore_empty_parts:
+            empty = ~(part == 1).flatten(1).any(1)
+            target[empty] = ignore
+        return weight * self.loss_seg(logit_p, target)
+
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Training losses (Eqs. 13-22).
 
         Keys: ``loss_seg_p`` = L_S(O_p, G_p); ``loss_seg_n`` = L_S(O_n, G_n)
         (G_n = 1 - G_p; G_p for consistent mutual learning); with the
         curriculum ``loss_easy`` = L_S(O_p, E_p) in stage 1 and
-        ``loss_hard`` = L_S(O_p, H_p) in stage 2; ``loss_comp`` = L_C(O_n,
+        ``loss_hard`` = L_S(O_p, H_p) in stage 2 (targets per
+        ``part_target``, see :meth:`part_loss`); ``loss_comp`` = L_C(O_n,
         O_p) in stage 2 (always without curriculum) when enabled. Pixels
         with the ignore index 255 (padding) are excluded everywhere.
 
@@ -627,16 +679,10 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
                 valid, 1 - gt, gt)
             losses['loss_seg_n'] = self.loss_seg(outs['logit_n'], gt_n)
         if self.use_curriculum:
-            key, name, weight = (('gt_easy_part', 'loss_easy',
-                                  self.easy_weight) if self.stage == 1 else
-                                 ('gt_hard_part', 'loss_hard',
-                                  self.hard_weight))
+            key, name = (('gt_easy_part', 'loss_easy') if self.stage == 1
+                         else ('gt_hard_part', 'loss_hard'))
             part = self._part(data_samples, key, size)
-            part = torch.where(valid, part, gt)  # keep padding ignored
-            if self.ignore_empty_parts:
-                empty = ~(part == 1).flatten(1).any(1)
-                part[empty] = ignore
-            losses[name] = weight * self.loss_seg(outs['logit_p'], part)
+            losses[name] = self.part_loss(outs['logit_p'], part, gt)
         if self.use_comp_loss and (not self.use_curriculum
                                    or self.stage == 2):
             losses['loss_comp'] = self.loss_comp(

@@ -47,5 +47,9 @@ model = dict(
     loss_comp=dict(type='ComplementaryLoss'),
     easy_weight=1.0,
     hard_weight=1.0,
+    # 'masked': the curriculum part term ignores GT-lesion pixels outside
+    # E_p / H_p, so it never contradicts L_S(O_p, G_p); 'literal': Eqs. 21-22
+    # as printed (those pixels are background in the part term).
+    part_target='masked',
     train_cfg=dict(),
     test_cfg=dict(mode='whole', threshold=0.5))

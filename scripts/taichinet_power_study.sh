@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# TaiChiNet power study (issue 12): every row on one protocol that can see a
+# 3-point effect, 5-fold cross-validation (stratified, fold seed 0) x 2
+# training seeds, on the cpu128 configs at backbone width WIDTH (default 8;
+# 16 doubles the sub-U-Nets' width). Runs are named <group>-s<seed>:
+#   core   : model1 (unet_busi-cpu128.py), model7 (no curriculum),
+#            tc-masked / tc-literal (TaiChiNet, model.part_target=...)
+#   normal : normal-model1, normal-model7, normal-tc-masked (BUSI's normal
+#            images included in training and test; *_busi-with-normal-cpu128)
+#   table1 : model2 ... model6 (Table I ablations, no curriculum)
+# The U-Net++ teacher of each fold is trained and mined once, by the seed-0
+# run of tc-masked (resp. normal-tc-masked); the other TaiChiNet runs of that
+# fold link its curriculum folder (a training seed only changes the student).
+# Two lanes (one thread each) run side by side; rerunning the same command
+# continues a killed study (finished folds are skipped, a killed fold resumes
+# from its last checkpoint).
+#   bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]
+# Environment: PYTHON (default .venv/bin/python), PHASES (default
+# "core normal table1"), FOLDS (5), SEEDS ("0 1"), CV_OPTS / TEACHER_OPTS
+# (extra --cfg-options of every student / teacher, e.g. a tiny schedule),
+# TEACHER_WORKERS (the teacher's train_dataloader.num_workers, default 1).
+# At the end: $WORK/paired_diff_{model1,model7,normal}.md (tools/paired_diff.py)
+# and curriculum / case pictures of fold 0 in $WORK/pictures.
+set -uo pipefail
+DATA=${1:?usage: bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]}
+WORK=${2:?usage: bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]}
+WIDTH=${3:-8}
+PY=${PYTHON:-.venv/bin/python}
+K=${FOLDS:-5}
+SEEDS=${SEEDS:-0 1}
+PHASES=${PHASES:-core normal table1}
+read -r -a CV_EXTRA <<< "${CV_OPTS:-}"
+read -r -a TEACHER_EXTRA <<< "${TEACHER_OPTS:-}"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+T=configs/taichinet
+mkdir -p "$WORK/logs"
+WORK=$(cd "$WORK" && pwd)
+rm -rf "$WORK/.failed"; mkdir -p "$WORK/.failed"
+
+log() { echo "$(date +%T) $*"; }
+
+fold() { # name fold seed config [cross_val args...] [-- cfg-options...]
+  local name=$1 k=$2 seed=$3 cfg=$4; shift 4
+  local args=() opts=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  opts=("$@")
+  local dir=$WORK/$name
+  [ -f "$dir/fold_$k/cv_fold_metrics.json" ] && return 0
+  if "$PY" tools/cross_val.py "$cfg" --num-folds "$K" --folds "$k" --seed 0 \
+      --data-root "$DATA" --work-dir "$dir" "${args[@]}" --cfg-options \
+      "randomness.seed=$seed" "model.backbone.base_channels=$WIDTH" \
+      "${opts[@]}" "${CV_EXTRA[@]}" >> "$WORK/logs/$name.log" 2>&1; then
+    log "done   $name fold $k"
+  else
+    log "FAILED $name fold $k (see $WORK/logs/$name.log)"
+    touch "$WORK/.failed/$name-f$k"
+    return 1
+  fi
+}
+
+share() { # name fold src: link src's fold-k curriculum, waiting for it
+  local name=$1 k=$2 src=$3
+  local meta=$WORK/$src/fold_$k/curriculum/curriculum_meta.json
+  until [ -f "$meta" ]; do
+    if [ -f "$WORK/.failed/$src-f$k" ]; then
+      log "FAILED $name fold $k: the teacher of $src fold $k failed"
+      touch "$WORK/.failed/$name-f$k"; return 1
+    fi
+    sleep 30
+  done
+  mkdir -p "$WORK/$name/fold_$k"
+  [ -e "$WORK/$name/fold_$k/curriculum" ] || \
+    ln -s "../../$src/fold_$k/curriculum" "$WORK/$name/fold_$k/curriculum"
+}
+
+plain() { # name seed config [-- cfg-options...]: every fold
+  local name=$1 seed=$2 cfg=$3; shift 3
+  local k
+  for k in $(seq 0 $((K - 1))); do fold "$name" "$k" "$seed" "$cfg" "$@"; done
+}
+
+taichi() { # name seed config teacher-config reading [src]: every fold;
+  # without src the run mines each fold's teacher, with src it links src's
+  local name=$1 seed=$2 cfg=$3 tcfg=$4 reading=$5 src=${6:-}
+  local k
+  for k in $(seq 0 $((K - 1))); do
+    if [ -n "$src" ]; then share "$name" "$k" "$src" || continue; fi
+    fold "$name" "$k" "$seed" "$cfg" --curriculum-teacher "$tcfg" \
+      --teacher-cfg-options "${TEACHER_EXTRA[@]}" \
+      "train_dataloader.num_workers=${TEACHER_WORKERS:-1}" \
+      -- "model.part_target=$reading"
+  done
+}
+
+has() { [[ " $PHASES " == *" $1 "* ]]; }
+S0=${SEEDS%% *}
+SEED_LIST=($SEEDS)
+
+U=$T/unet_busi-cpu128.py
+M7=$T/taichinet_busi-cpu128_no-curriculum.py
+TC=$T/taichinet_busi-cpu128.py
+TP=$T/unetpp_busi-cpu128.py
+NU=$T/unet_busi-with-normal-cpu128.py
+NM7=$T/taichinet_busi-with-normal-cpu128_no-curriculum.py
+NTC=$T/taichinet_busi-with-normal-cpu128.py
+NTP=$T/unetpp_busi-with-normal-cpu128.py
+
+# Lane A mines every teacher first (seed-0 TaiChiNet runs), so lane B's
+# TaiChiNet runs, which come after its teacher-free runs, find them ready.
+lane_a() {
+  local s
+  if has core; then
+    taichi "tc-masked-s$S0" "$S0" $TC $TP masked
+  fi
+  if has normal; then
+    taichi "normal-tc-masked-s$S0" "$S0" $NTC $NTP masked
+  fi
+  if has core; then
+    taichi "tc-literal-s$S0" "$S0" $TC $TP literal "tc-masked-s$S0"
+    for s in "${SEED_LIST[@]}"; do plain "model1-s$s" "$s" $U; done
+  fi
+  if has normal; then
+    for s in "${SEED_LIST[@]}"; do plain "normal-model1-s$s" "$s" $NU; done
+    for s in "${SEED_LIST[@]:1}"; do
+      taichi "normal-tc-masked-s$s" "$s" $NTC $NTP masked \
+        "normal-tc-masked-s$S0"
+    done
+  fi
+  if has table1; then
+    for s in "${SEED_LIST[@]}"; do
+      plain "model2-s$s" "$s" $M7 -- model.ablation=model2
+      plain "model4-s$s" "$s" $M7 -- model.ablation=model4
+    done
+  fi
+}
+lane_b() {
+  local s
+  if has core; then
+    for s in "${SEED_LIST[@]}"; do plain "model7-s$s" "$s" $M7; done
+  fi
+  if has normal; then
+    for s in "${SEED_LIST[@]}"; do plain "normal-model7-s$s" "$s" $NM7; done
+  fi
+  if has core; then
+    for s in "${SEED_LIST[@]:1}"; do
+      taichi "tc-masked-s$s" "$s" $TC $TP masked "tc-masked-s$S0"
+      taichi "tc-literal-s$s" "$s" $TC $TP literal "tc-masked-s$S0"
+    done
+  fi
+  if has table1; then
+    for s in "${SEED_LIST[@]}"; do
+      plain "model3-s$s" "$s" $M7 -- model.ablation=model3
+      plain "model5-s$s" "$s" $M7 -- model.ablation=model5
+      plain "model6-s$s" "$s" $M7 -- model.ablation=model6
+    done
+  fi
+}
+
+log "study: data $DATA, work $WORK, width $WIDTH, $K folds, seeds $SEEDS," \
+  "phases $PHASES"
+lane_a > "$WORK/logs/lane_a.log" 2>&1 &
+lane_b > "$WORK/logs/lane_b.log" 2>&1 &
+wait
+cat "$WORK/logs/lane_a.log" "$WORK/logs/lane_b.log"
+
+# summaries over every run's finished folds (the lanes ran one fold per
+# cross_val.py call), paired differences, pictures of fold 0
+"$PY" - "$WORK" <<'EOF'
+import glob, json, os.path as osp, sys
+sys.path.insert(0, '.')
+from bus_mm.evaluation.cv_summary import write_cv_summary
+for d in sorted(glob.glob(osp.join(sys.argv[1], '*-s[0-9]*'))):
+    per_fold = {}
+    for p in glob.glob(osp.join(d, 'fold_*', 'cv_fold_metrics.json')):
+        with open(p) as f:
+            rec = json.load(f)
+        per_fold[int(rec['fold'])] = rec['metrics']
+    if per_fold:
+        with open(osp.join(d, 'cv_config.json')) as f:
+            stamp = json.load(f)
+        write_cv_summary(per_fold, d, meta=dict(
+            stamp, folds_finished=sorted(per_fold)))
+EOF
+core=() normal=()
+for dir in "$WORK"/*-s[0-9]*; do
+  case $(basename "$dir") in
+    normal-*) normal+=("$dir") ;;
+    *) core+=("$dir") ;;
+  esac
+done
+if [ ${#core[@]} -gt 0 ]; then
+  "$PY" tools/paired_diff.py "${core[@]}" --ref model1 \
+    --out "$WORK/paired_diff_model1.md" > /dev/null || true
+  "$PY" tools/paired_diff.py "${core[@]}" --ref model7 \
+    --out "$WORK/paired_diff_model7.md" > /dev/null || true
+fi
+if [ ${#normal[@]} -gt 0 ]; then
+  # lesion-only Dice/IoU first: the headline means count a clean normal
+  # image as 1.0
+  "$PY" tools/paired_diff.py "${normal[@]}" --ref normal-model1 \
+    --metrics lesion_Dice lesion_IoU Dice \
+    --out "$WORK/paired_diff_normal.md" > /dev/null || true
+fi
+for run in "tc-masked-s$S0" "tc-literal-s$S0" "model1-s$S0" "model7-s$S0"; do
+  [ -f "$WORK/$run/fold_0/cv_fold_metrics.json" ] || continue
+  "$PY" tools/analyze.py "$WORK/$run/fold_0" --out "$WORK/pictures/$run" \
+    > /dev/null 2>&1 || log "pictures of $run failed"
+done
+ls "$WORK"/paired_diff_*.md 2>/dev/null
+if [ -n "$(ls -A "$WORK/.failed")" ]; then
+  log "failed: $(ls "$WORK/.failed" | tr '\n' ' ')"; exit 1
+fi

@@ -1,0 +1,102 @@
+"""tools/paired_diff.py on hand-made cross-validation dirs, and the power
+study script's syntax (the study itself is smoke-run by hand: it launches
+dozens of training processes)."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import REPO
+
+sys.path.insert(0, REPO)
+
+
+def write_run(root, name, dice, normal_fp=None, teacher=None, val_iou=None):
+    """A cross_val.py work dir with folds 0-2; ``dice[f]`` per fold."""
+    for fold, d in enumerate(dice):
+        fd = osp.join(root, name, f'fold_{fold}')
+        os.makedirs(fd, exist_ok=True)
+        m = dict(Dice=d, IoU=d - 0.1, Precision=0.7, Sensitivity=0.6)
+        if normal_fp is not None:
+            m.update(normal_num_images=10, normal_num_clean=5 + fold,
+                     normal_clean=(5 + fold) / 10,
+                     normal_fp_pixels=normal_fp, lesion_Dice=d)
+        with open(osp.join(fd, 'cv_fold_metrics.json'), 'w') as f:
+            json.dump(dict(fold=fold, metrics=dict(model=m)), f)
+        if teacher is not None:
+            cur = osp.join(fd, 'curriculum')
+            os.makedirs(cur)
+            with open(osp.join(cur, 'curriculum_meta.json'), 'w') as f:
+                json.dump(dict(teacher_val=dict(IoU=teacher[fold]),
+                               shares=dict(easy=dict(mean=0.3),
+                                           hard=dict(mean=0.5),
+                                           missed=dict(mean=0.2))), f)
+        if val_iou is not None:
+            vd = osp.join(fd, '20260101_000000', 'vis_data')
+            os.makedirs(vd)
+            with open(osp.join(vd, 'scalars.json'), 'w') as f:
+                f.write(json.dumps(dict(IoU=val_iou[fold], step=1)) + '\n')
+    return osp.join(root, name)
+
+
+@pytest.fixture
+def runs(tmp_path):
+    root = str(tmp_path)
+    return [
+        write_run(root, 'model1-s0', [0.60, 0.62, 0.64], 400.0,
+                  val_iou=[0.50, 0.50, 0.50]),
+        write_run(root, 'model1-s1', [0.58, 0.66, 0.63], 200.0,
+                  val_iou=[0.52, 0.52, 0.52]),
+        write_run(root, 'tc-masked-s0', [0.65, 0.66, 0.63], 150.0,
+                  teacher=[0.60, 0.40, 0.55]),
+        write_run(root, 'tc-masked-s1', [0.63, 0.70, 0.68], 150.0),
+    ]
+
+
+def test_paired_differences_by_hand(runs, tmp_path):
+    from tools.paired_diff import main, run_name
+    assert run_name('/x/tc-masked-s1/') == ('tc-masked', 1)
+    assert run_name('/x/model1_seed12') == ('model1', 12)
+    assert run_name('/x/plain') == ('plain', 0)
+    out = str(tmp_path / 'pd.md')
+    data = main([*runs, '--ref', 'model1', '--out', out])
+    diffs = [0.05, 0.05, 0.04, 0.04, -0.01, 0.05]  # (fold, seed) order
+    p = data['paired']['tc-masked']['Dice']
+    assert p['n'] == 6 and p['positive'] == 5
+    assert p['diffs'] == pytest.approx(diffs)
+    assert p['mean'] == pytest.approx(sum(diffs) / 6)
+    text = open(out).read()
+    assert '| tc-masked - model1 | 6 | +3.7 +- 2.3 | +3.7 +- 2.3 | 5 / 6 |' \
+        in text
+    assert '| 2 | 0 | 64.0 | 63.0 | -1.0 |' in text
+    # normal images: clean counts summed over units, FP pixels vs the ref
+    assert '| tc-masked | 6 | 36 / 60 (60%) | 150 +- 0 | -50% |' in text
+    # teachers (once per fold, from the run that mined them): fold 1's
+    # teacher (40.0) is below model1's best val IoU there (mean 51.0)
+    assert '| 1 | tc-masked-s0 | 40.0 | 51.0 | 30.0 | 50.0 | 20.0 |' in text
+    assert '**Warning:** on folds [1]' in text
+    assert json.load(open(str(tmp_path / 'pd.json')))['paired']
+
+
+def test_shared_teacher_listed_once_and_errors(runs, tmp_path):
+    from tools.paired_diff import main
+    for fold in range(3):  # the seed-1 run links the seed-0 teacher
+        os.symlink(f'../../tc-masked-s0/fold_{fold}/curriculum',
+                   osp.join(runs[3], f'fold_{fold}', 'curriculum'))
+    data = main([*runs[3:], *runs[:3], '--ref', 'model1'])  # link first
+    assert sorted(r['fold'] for r in data['teachers']) == [0, 1, 2]
+    assert {r['run'] for r in data['teachers']} == {'tc-masked-s0'}
+    with pytest.raises(SystemExit, match="--ref 'model7'"):
+        main([*runs, '--ref', 'model7'])
+    with pytest.raises(SystemExit, match='no test variant'):
+        main([*runs, '--ref', 'model1', '--variant', 'generator_a'])
+
+
+def test_power_study_script_parses():
+    script = osp.join(REPO, 'scripts', 'taichinet_power_study.sh')
+    assert subprocess.run(['bash', '-n', script]).returncode == 0
+    proc = subprocess.run(['bash', script], capture_output=True, text=True)
+    assert proc.returncode != 0 and 'usage' in proc.stderr
