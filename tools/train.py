@@ -18,6 +18,7 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from bus_mm.engine.config_walk import set_data_root  # noqa: E402
+from bus_mm.engine.resumable_run import prepare_run  # noqa: E402
 from bus_mm.engine.run_guard import guard_work_dir  # noqa: E402
 
 
@@ -35,6 +36,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--amp', action='store_true',
         help='automatic mixed precision (needs a CUDA GPU)')
+    parser.add_argument(
+        '--allow-nonfinite', action='store_true',
+        help='keep training on NaN/Inf losses (default: stop with a message '
+        'naming the iteration, loss term and network)')
     parser.add_argument(
         '--data-root', help='dataset folder for every train/val/test dataset '
         "(default: the config's data_root)")
@@ -134,6 +139,8 @@ def main(argv=None):
     init_cpu_distributed(cfg, args.launcher)
     if int(os.environ.get('RANK', 0)) == 0:
         guard_work_dir(cfg, resume=args.resume, overwrite=args.overwrite)
+    # exact resume, crash-safe checkpoint choice, NaN/Inf and empty-mask guards
+    prepare_run(cfg, resume=args.resume, allow_nonfinite=args.allow_nonfinite)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
