@@ -62,10 +62,9 @@ if [ -n "$OFFLINE" ]; then
     want=$(sed -n 's/^python=//p' "$OFFLINE/BUNDLE.txt")
     have=$($PY -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     [ "$want" = "$have" ] || die "--offline $OFFLINE was made for Python $want but $VENV has Python $have; make a bundle with scripts/offline_bundle.sh DIR --python $have (or set PYTHON=python$want)"
-    # nothing but the bundle: no index, no config file, no PIP_* find-links
-    unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL
-    export PIP_CONFIG_FILE=/dev/null
-    PIP="$PIP --no-index --find-links $OFFLINE"
+    # nothing but the bundle: no index, no config file, no other find-links
+    unset PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_CONSTRAINT
+    export PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PIP_FIND_LINKS="$OFFLINE"
     echo "[install] offline: only $OFFLINE is used (pip --no-index)"
 fi
 

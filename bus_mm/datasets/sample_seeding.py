@@ -70,7 +70,8 @@ def seeded_global_rng(seed: int):
     torch_state = torch.random.get_rng_state()
     random.seed(seed)
     np.random.seed(seed)
-    torch.random.manual_seed(seed)
+    # CPU generator only: torch.manual_seed would also reseed CUDA devices
+    torch.default_generator.manual_seed(seed)
     try:
         yield
     finally:
