@@ -55,9 +55,13 @@ def _weights(path):
 
 
 def test_sigkill_then_resume_gives_identical_weights(phantoms, tmp_path):
+    # the uninterrupted run goes alongside the one to kill (one thread each)
     full = str(tmp_path / 'full')
-    _run(_cmd(full, phantoms))
-
+    full_log = tmp_path / 'full.log'
+    with open(full_log, 'w') as f:
+        uninterrupted = subprocess.Popen(_cmd(full, phantoms), cwd=REPO,
+                                         env=_env(), stdout=f,
+                                         stderr=subprocess.STDOUT)
     killed = str(tmp_path / 'killed')
     proc = subprocess.Popen(_cmd(killed, phantoms), cwd=REPO, env=_env(),
                             stdout=subprocess.DEVNULL,
@@ -84,6 +88,7 @@ def test_sigkill_then_resume_gives_identical_weights(phantoms, tmp_path):
         f.truncate(os.path.getsize(newest) // 2)
 
     out = _run(_cmd(killed, phantoms, '--resume'))
+    assert uninterrupted.wait(timeout=600) == 0, full_log.read_text()[-5000:]
     said = [ln for ln in (out.stdout + out.stderr).splitlines()
             if 'cannot resume from' in ln]
     assert said and 'iter_6.pth' in said[0] and previous in said[0], (
