@@ -43,6 +43,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from bus_mm.datasets.splits import (load_split, make_kfold_split,  # noqa: E402
                                     save_split)
+from bus_mm.engine.atomic_checkpoint import (  # noqa: E402
+    has_resumable_checkpoint)
 from bus_mm.engine.config_walk import (curriculum_keys,  # noqa: E402
                                       loader_datasets, split_datasets)
 from bus_mm.engine.run_guard import (config_fingerprint,  # noqa: E402
@@ -326,7 +328,7 @@ def main(argv=None):
         if not osp.isfile(osp.join(fold_dir, TRAIN_DONE)):
             cmd = [py, osp.join(REPO, 'tools', 'train.py'), args.config,
                    '--work-dir', fold_dir]
-            if osp.isfile(osp.join(fold_dir, 'last_checkpoint')):
+            if has_resumable_checkpoint(fold_dir):  # a fold killed midway
                 cmd.append('--resume')
             cmd += fast_path_argv(args)
             if args.audit_gate:

@@ -21,6 +21,7 @@ from bus_mm.engine.config_walk import (enable_gate_audit,  # noqa: E402
                                        set_data_root)
 from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
                                      apply_fast_path)
+from bus_mm.engine.resumable_run import prepare_run  # noqa: E402
 from bus_mm.engine.run_guard import guard_work_dir  # noqa: E402
 
 
@@ -35,6 +36,10 @@ def parse_args(argv=None):
         '--overwrite', action='store_true',
         help='allow retraining in a work dir that already holds a run '
         '(its checkpoints are replaced)')
+    parser.add_argument(
+        '--allow-nonfinite', action='store_true',
+        help='keep training on NaN/Inf losses (default: stop with a message '
+        'naming the iteration, loss term and network)')
     parser.add_argument(
         '--data-root', help='dataset folder for every train/val/test dataset '
         "(default: the config's data_root)")
@@ -124,6 +129,8 @@ def main(argv=None):
     init_cpu_distributed(cfg, args.launcher)
     if int(os.environ.get('RANK', 0)) == 0:
         guard_work_dir(cfg, resume=args.resume, overwrite=args.overwrite)
+    # exact resume, crash-safe checkpoint choice, NaN/Inf and empty-mask guards
+    prepare_run(cfg, resume=args.resume, allow_nonfinite=args.allow_nonfinite)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -226,3 +226,20 @@ def test_data_root_option_must_name_a_folder(tmp_path):
         assert proc.returncode != 0
         assert f"--data-root {missing!r} is not a folder" in proc.stderr
     assert not (tmp_path / 'w').exists()
+
+
+@pytest.mark.parametrize('left', [['iter_2.pth'], []])
+def test_a_fold_killed_during_training_is_resumed(phantom_root, tmp_path,
+                                                   left):
+    """Whatever a killed fold left (a checkpoint without last_checkpoint when
+    killed right after the first write, or nothing),
+    the rerun resumes it with train.py --resume or starts it afresh."""
+    work = str(tmp_path / 'cv')
+    os.makedirs(osp.join(work, 'fold_0'))
+    for name in left:
+        open(osp.join(work, 'fold_0', name), 'wb').close()
+    proc = cross_val(CONFIG, '--num-folds', '2', '--folds', '0',
+                     '--data-root', phantom_root, '--work-dir', work,
+                     '--dry-run')
+    train = [ln for ln in proc.stdout.splitlines() if 'tools/train.py' in ln]
+    assert train and ('--resume' in train[0]) == bool(left), train

@@ -20,4 +20,10 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
     # <work_dir>/curves/*.png: losses, validation, ASSGAN pseudo-labels
-    curves=dict(type='TrainingCurvesHook'))
+    curves=dict(type='TrainingCurvesHook'),
+    # reliability (README "Resume" and "Non-finite guard"): per-iteration
+    # seeds + RNG states in checkpoints, stop at the first NaN/Inf loss or
+    # parameter, refuse training masks without any lesion pixel
+    random_state=dict(type='RandomStateHook'),
+    nonfinite_guard=dict(type='NonFiniteGuardHook'),
+    data_check=dict(type='TrainDataCheckHook'))
