@@ -157,3 +157,19 @@ def test_audit_summary_figures():
     b = np.zeros((4, 4)); b[:, :2] = 1
     assert mask_iou(a, b) == pytest.approx(4 / 12)
     assert mask_iou(np.zeros((2, 2)), np.zeros((2, 2))) == 1.0
+
+
+def test_pairwise_gate_lets_only_the_better_judged_generator_teach(
+        monkeypatch):
+    from tests.models.test_assgan import fixed_judge
+    torch.manual_seed(0)
+    model = build(semi_start=0, gamma=0.5, pairwise_gate=True)
+    # both pass gamma, A is judged better on every image: only A teaches
+    monkeypatch.setattr(model.gate, 'patch_scores', fixed_judge([0.9, 0.6]))
+    log = model.train_step(make_batch(2, 3), make_optim(model))
+    assert log['accepted_a'] == 3 and log['accepted_b'] == 0
+    assert log['loss_semi_b'] > 0 and log['loss_semi_a'] == 0
+    model.pairwise_gate = False
+    monkeypatch.setattr(model.gate, 'patch_scores', fixed_judge([0.9, 0.6]))
+    log = model.train_step(make_batch(2, 3), make_optim(model))
+    assert log['accepted_a'] == 3 and log['accepted_b'] == 3
