@@ -100,6 +100,12 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             Defaults to False.
         real_label (float): Target of real masks in D's loss; < 1 is
             one-sided label smoothing. Defaults to 1.0.
+        pairwise_gate (bool): With two generators and a D, an accepted
+            prediction teaches the other generator only where D scores it
+            higher than the other generator's own prediction on that image
+            (GCT's rule: the network with the smaller predicted flaw
+            teaches), so a weaker generator cannot drag a stronger one down.
+            Defaults to False.
         separate_unlabeled_forward (bool): In the semi phase run each
             generator on the labeled and on the unlabeled images in two
             forward passes, so BatchNorm normalises labeled images with
@@ -137,6 +143,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                  adv_on_unlabeled: bool = True,
                  train_d_in_semi: bool = False,
                  real_label: float = 1.0,
+                 pairwise_gate: bool = False,
                  separate_unlabeled_forward: bool = True,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -159,6 +166,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         self.adv_on_unlabeled = bool(adv_on_unlabeled)
         self.train_d_in_semi = bool(train_d_in_semi)
         self.real_label = float(real_label)
+        self.pairwise_gate = bool(pairwise_gate)
         self.separate_unlabeled_forward = separate_unlabeled_forward
         self.semi_enabled: Optional[bool] = None
         self.last_accepted_ids: Dict[str, list] = {'a': [], 'b': []}
@@ -394,6 +402,10 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                             d_out[nl:] if n_fake > nl else None)
         if not semi:
             return losses
+        if self.pairwise_gate and len(names) == 2 and disc is not None:
+            sa, sb = (outs[n]['scores'] for n in names)
+            outs[names[0]]['accepted'] = outs[names[0]]['accepted'] & (sa > sb)
+            outs[names[1]]['accepted'] = outs[names[1]]['accepted'] & (sb > sa)
         # L_semi (Eq. 4): accepted predictions of one generator supervise
         # the other one (itself with a single generator).
         for giver in names:
