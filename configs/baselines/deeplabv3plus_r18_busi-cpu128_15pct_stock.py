@@ -7,7 +7,7 @@
 #       --num-folds 3 --data-root data/BUSI
 _base_ = [
     'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
-    '../_base_/default_runtime.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/adam_iter.py'
 ]
 crop_size = (128, 128)
 norm_cfg = dict(type='BN', requires_grad=True)   # CPU: no SyncBN
@@ -55,23 +55,12 @@ test_dataloader = dict(
 val_evaluator = dict(type='BUSMetric')
 test_evaluator = val_evaluator
 max_iters = 800
+# AdamW + poly instead of the schedule's Adam + constant lr (stock mmseg)
 optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
+    optimizer=dict(_delete_=True, type='AdamW', lr=1e-3, betas=(0.9, 0.999),
                    weight_decay=0.01))
 param_scheduler = [dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=0,
                         end=max_iters, by_epoch=False)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=100)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=25, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100,
-                    max_keep_ckpts=2, save_best='IoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'),
-    curves=dict(type='TrainingCurvesHook'))
+train_cfg = dict(max_iters=max_iters, val_interval=100)
+default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=100))
 custom_hooks = [dict(type='SplitRecorderHook')]
