@@ -4,9 +4,10 @@ An audit needs masks for the "unlabeled" images (phantoms, busi-dev, a
 labeled set used as unlabeled). They never reach a loss: ASSGAN only
 compares each pseudo-label with its mask after the gate has decided.
 """
-from typing import Dict, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 from scipy.stats import rankdata, spearmanr
 
 GOOD_IOU = 0.5
@@ -21,6 +22,39 @@ def mask_iou(pred: np.ndarray, gt: np.ndarray, valid=None) -> float:
     if union == 0:
         return 1.0
     return float(np.logical_and(pred, gt).sum() / union)
+
+
+def audit_pseudo_labels(samples, labels: torch.Tensor,
+                        scores: Optional[torch.Tensor],
+                        accepted: torch.Tensor
+                        ) -> List[Tuple[float, float, bool]]:
+    """Score, true IoU and verdict of each audited pseudo-label.
+
+    Args:
+        samples (list[SegDataSample]): The unlabeled samples; those with a
+            ``gt_audit_seg`` are audited, the others skipped.
+        labels (Tensor): (N, 1, H, W) pseudo-labels (0/1, 255 = ignore).
+        scores (Tensor, optional): (N,) gate scores; None (accept-all) gives
+            NaN scores.
+        accepted (Tensor): (N,) the gate's verdicts.
+
+    Returns:
+        list[tuple]: ``(score, iou, accepted)`` per audited sample; the IoU
+        is taken over the pseudo-label's non-ignored pixels.
+    """
+    out = []
+    for i, sample in enumerate(samples):
+        if 'gt_audit_seg' not in sample:
+            continue
+        label = labels[i, 0]
+        keep = label != 255
+        gt = (sample.gt_audit_seg.data.to(label.device)[0] == 1) & keep
+        pred = (label == 1) & keep
+        union = (pred | gt).sum().item()
+        iou = 1.0 if union == 0 else (pred & gt).sum().item() / union
+        score = float('nan') if scores is None else float(scores[i])
+        out.append((score, iou, bool(accepted[i])))
+    return out
 
 
 def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float:

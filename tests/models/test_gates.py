@@ -173,3 +173,66 @@ def test_pairwise_gate_lets_only_the_better_judged_generator_teach(
     monkeypatch.setattr(model.gate, 'patch_scores', fixed_judge([0.9, 0.6]))
     log = model.train_step(make_batch(2, 3), make_optim(model))
     assert log['accepted_a'] == 3 and log['accepted_b'] == 3
+
+
+def test_accept_all_takes_every_prediction_and_ignores_padding():
+    from bus_mm.models.gates import accept_all
+    prob = torch.tensor([[0.2, 0.7], [0.9, 0.4]]).view(1, 1, 2, 2).repeat(
+        3, 1, 1, 1)
+    valid = torch.ones_like(prob)
+    valid[:, :, 1, 1] = 0
+    scores, accepted, labels = accept_all(prob, valid, threshold=0.5)
+    assert scores is None and accepted.tolist() == [True] * 3
+    assert labels[0, 0].tolist() == [[0, 1], [1, 255]]
+
+
+def test_pairwise_rule_keeps_only_the_better_scored_teacher():
+    from bus_mm.models.gates import pairwise_rule
+    acc_a = torch.tensor([True, True, False, True])
+    acc_b = torch.tensor([True, False, True, True])
+    sa = torch.tensor([0.9, 0.8, 0.2, 0.6])
+    sb = torch.tensor([0.7, 0.9, 0.7, 0.6])
+    a, b = pairwise_rule(acc_a, acc_b, sa, sb)
+    # image 0: A better; 1: B better but B rejected; 2: A rejected; 3: tie
+    assert a.tolist() == [True, False, False, False]
+    assert b.tolist() == [False, False, True, False]
+
+
+def test_audit_pseudo_labels_scores_only_samples_with_masks():
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    from bus_mm.evaluation.gate_audit import audit_pseudo_labels
+    gt = torch.zeros(1, 4, 4, dtype=torch.long)
+    gt[:, :2] = 1                               # top half is lesion
+    audited, plain = SegDataSample(), SegDataSample()
+    audited.gt_audit_seg = PixelData(data=gt)
+    labels = torch.zeros(2, 1, 4, 4, dtype=torch.long)
+    labels[:, :, :, :2] = 1                     # left half predicted
+    labels[:, :, 3] = 255                       # bottom row ignored
+    recs = audit_pseudo_labels([audited, plain], labels,
+                               torch.tensor([0.8, 0.3]),
+                               torch.tensor([True, False]))
+    assert len(recs) == 1
+    score, iou, acc = recs[0]
+    # kept rows 0-2: gt 8 px (rows 0-1), pred 6 px (cols 0-1), overlap 4
+    assert score == pytest.approx(0.8) and acc is True
+    assert iou == pytest.approx(4 / 10)
+    recs = audit_pseudo_labels([audited], labels[:1], None,
+                               torch.tensor([True]))
+    assert recs[0][0] != recs[0][0]             # NaN score without a gate
+
+
+def test_oracle_gate_accepts_by_true_iou_and_needs_audit_masks():
+    torch.manual_seed(0)
+    model = build(semi_start=0, gamma=0.3, oracle_gate=True)
+    optim = make_optim(model)
+    for flip in (False, True):
+        log = model.train_step(_with_audit(make_batch(2, 2), flip=flip),
+                               optim)
+        for k in 'ab':
+            recs = model.last_audit[k]
+            assert len(recs) == 2
+            assert all(acc == (iou >= 0.3) for _, iou, acc in recs)
+            assert log[f'accepted_{k}'] == sum(acc for *_, acc in recs)
+    with pytest.raises(ValueError, match='--audit-gate'):
+        model.train_step(make_batch(2, 2), optim)

@@ -1,6 +1,7 @@
 from .discriminator_gate import (DiscriminatorGate, GateDecision,
                                  MaskQualityGate, PaperGate, PixelGate,
-                                 build_gate)
+                                 accept_all, build_gate, pairwise_rule)
 
 __all__ = ['DiscriminatorGate', 'GateDecision', 'MaskQualityGate',
-           'PaperGate', 'PixelGate', 'build_gate']
+           'PaperGate', 'PixelGate', 'accept_all', 'build_gate',
+           'pairwise_rule']

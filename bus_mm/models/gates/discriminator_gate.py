@@ -227,6 +227,25 @@ class MaskQualityGate(DiscriminatorGate):
         super().__init__(gamma=gamma, binarize=True, with_image=with_image)
 
 
+def accept_all(prob: Tensor, valid: Tensor,
+               threshold: float = 0.5) -> GateDecision:
+    """No gate (the "2 generators" ablation, no D): every prediction becomes
+    a hard pseudo-label, padding ignored; ``scores`` is None."""
+    labels = (prob.detach() > threshold).long()
+    labels[valid <= 0] = IGNORE_INDEX
+    return GateDecision(None, torch.ones(len(prob), dtype=torch.bool,
+                                         device=prob.device), labels)
+
+
+def pairwise_rule(accepted_a: Tensor, accepted_b: Tensor, scores_a: Tensor,
+                  scores_b: Tensor):
+    """GCT's rule on top of a gate: an accepted prediction teaches the other
+    generator only where D scores it above that generator's own prediction
+    on the same image. Returns the new ``(accepted_a, accepted_b)``."""
+    return accepted_a & (scores_a > scores_b), \
+        accepted_b & (scores_b > scores_a)
+
+
 def build_gate(cfg) -> DiscriminatorGate:
     """A gate from a config dict, a gate, or the legacy strings ``'image'``
     (:class:`PaperGate`) and ``'pixel'`` (:class:`PixelGate`)."""

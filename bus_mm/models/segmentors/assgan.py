@@ -38,21 +38,22 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
 from mmengine.logging import MessageHub, print_log
-from mmengine.optim import OptimWrapper
 from torch import Tensor
 
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
-from ..gates import build_gate
+from ...evaluation.gate_audit import audit_pseudo_labels
+from ..gates import accept_all, build_gate, pairwise_rule
+from .assgan_discriminator import discriminator_step
 from .assgan_inference import GeneratorPairPredictor
-from .assgan_generators import (build_generator, frozen, head_losses,
-                                lesion_prob, lesion_threshold,
+from .assgan_generators import (build_generator, check_batch, frozen,
+                                head_losses, lesion_prob, lesion_threshold,
                                 pseudo_samples, run_generator, sample_id,
-                                sum_losses, to_float, unwrap, valid_mask)
+                                sum_losses, to_float, unwrap,
+                                update_generators, valid_mask)
 
 GENERATORS = ('generator_a', 'generator_b')
-PREDICT_WITH = ('generator_a', 'generator_b', 'mean')
 _SHORT = {'generator_a': 'a', 'generator_b': 'b'}
 
 
@@ -106,6 +107,10 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             (GCT's rule: the network with the smaller predicted flaw
             teaches), so a weaker generator cannot drag a stronger one down.
             Defaults to False.
+        oracle_gate (bool): Study only, never for a result: accept a
+            pseudo-label when its true IoU against the audit mask is at
+            least gamma (needs ``--audit-gate``), which gives the gain a
+            perfect gate would bring. Defaults to False.
         separate_unlabeled_forward (bool): In the semi phase run each
             generator on the labeled and on the unlabeled images in two
             forward passes, so BatchNorm normalises labeled images with
@@ -144,6 +149,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                  train_d_in_semi: bool = False,
                  real_label: float = 1.0,
                  pairwise_gate: bool = False,
+                 oracle_gate: bool = False,
                  separate_unlabeled_forward: bool = True,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -167,6 +173,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         self.train_d_in_semi = bool(train_d_in_semi)
         self.real_label = float(real_label)
         self.pairwise_gate = bool(pairwise_gate)
+        self.oracle_gate = bool(oracle_gate)
         self.separate_unlabeled_forward = separate_unlabeled_forward
         self.semi_enabled: Optional[bool] = None
         self.last_accepted_ids: Dict[str, list] = {'a': [], 'b': []}
@@ -217,29 +224,6 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         """list[str]: Names of the generators that exist."""
         return [n for n in GENERATORS if getattr(self, n) is not None]
 
-    @property
-    def predict_with(self) -> str:
-        """str: Which network :meth:`predict` uses (``generator_a``,
-        ``generator_b`` or ``mean``); assignable at run time."""
-        return self.test_cfg.predict_with
-
-    @predict_with.setter
-    def predict_with(self, value: str) -> None:
-        if value not in PREDICT_WITH:
-            raise ValueError(f'ASSGAN: predict_with must be one of '
-                             f'{PREDICT_WITH}, got {value!r}.')
-        if value != 'generator_a' and getattr(self, 'generator_b',
-                                              None) is None:
-            raise ValueError(
-                f'ASSGAN: predict_with={value!r} needs generator_b, but the '
-                "model has none; use predict_with='generator_a'.")
-        self.test_cfg.predict_with = value
-
-    @property
-    def align_corners(self) -> bool:
-        """bool: ``align_corners`` of generator A's decode head."""
-        return unwrap(self.generator_a).align_corners
-
     def _gen(self, name: str) -> nn.Module:
         return unwrap(getattr(self, name))
 
@@ -261,34 +245,6 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                         labels: Tensor) -> SampleList:
         return pseudo_samples(samples, labels)
 
-    def _check_batch(self, optim_wrapper, samples: SampleList) -> List[int]:
-        """Check the optimizers and labeled samples; return labeled idx."""
-        needed = list(self.generator_names)
-        if self.discriminator is not None:
-            needed.append('discriminator')
-        if isinstance(optim_wrapper, OptimWrapper) and not hasattr(
-                optim_wrapper, 'keys'):
-            raise TypeError(
-                'ASSGAN.train_step needs an OptimWrapperDict with keys '
-                f'{needed}; build it with optim_wrapper=dict(constructor='
-                "'MultiOptimWrapperConstructor', generator_a=dict(...), ...).")
-        missing = [k for k in needed if k not in optim_wrapper]
-        if missing:
-            raise KeyError(
-                f'ASSGAN.train_step: optim_wrapper lacks {missing}; add '
-                f'{missing} entries to the optim_wrapper config (constructor '
-                "'MultiOptimWrapperConstructor').")
-        lab = [i for i, s in enumerate(samples)
-               if s.metainfo.get('labeled', True)]
-        for i in lab:
-            if 'gt_sem_seg' not in samples[i]:
-                raise ValueError(
-                    f'ASSGAN: sample {sample_id(samples[i])!r} is labeled but '
-                    'has no gt_sem_seg; unlabeled samples must carry '
-                    "metainfo labeled=False (add 'labeled' to PackSegInputs' "
-                    'meta_keys).')
-        return lab
-
     # ------------------------------------------------------------------
     # training
     # ------------------------------------------------------------------
@@ -309,7 +265,9 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         data = self.data_preprocessor(data, True)
         inputs: Tensor = data['inputs']
         samples: SampleList = data['data_samples']
-        lab = self._check_batch(optim_wrapper, samples)
+        needed = self.generator_names + (
+            [] if self.discriminator is None else ['discriminator'])
+        lab = check_batch(optim_wrapper, samples, needed)
         unl = [i for i in range(len(samples)) if i not in set(lab)]
         semi = self.is_semi_active() and len(unl) > 0
         used = lab + (unl if semi else [])
@@ -341,8 +299,9 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         with frozen(self.discriminator):
             losses = self._generator_losses(optim_wrapper, outs, x, batch, nl,
                                             n_fake, semi, valid)
-            total = self._update_generators(optim_wrapper, losses, semi,
-                                            log_vars)
+            total = update_generators(
+                optim_wrapper, {n: getattr(self, n) for n in names}, losses,
+                semi, log_vars)
         train_d = not semi or self.train_d_in_semi
         if self.discriminator is not None and nl > 0 and train_d:
             total += self._discriminator_step(optim_wrapper, outs, x,
@@ -403,9 +362,9 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         if not semi:
             return losses
         if self.pairwise_gate and len(names) == 2 and disc is not None:
-            sa, sb = (outs[n]['scores'] for n in names)
-            outs[names[0]]['accepted'] = outs[names[0]]['accepted'] & (sa > sb)
-            outs[names[1]]['accepted'] = outs[names[1]]['accepted'] & (sb > sa)
+            oa, ob = (outs[n] for n in names)
+            oa['accepted'], ob['accepted'] = pairwise_rule(
+                oa['accepted'], ob['accepted'], oa['scores'], ob['scores'])
         # L_semi (Eq. 4): accepted predictions of one generator supervise
         # the other one (itself with a single generator).
         for giver in names:
@@ -435,79 +394,32 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         """The gate's verdict on ``name``'s unlabeled predictions (in
         ``out``), and the audit of its pseudo-labels where masks exist."""
         prob = out['prob'][-len(samples):]
-        if self.discriminator is None:  # "2 generators": accept everything
-            labels = (prob.detach() > out['thr']).long()
-            labels[valid <= 0] = 255
-            out['scores'] = None
-            out['accepted'] = torch.ones(len(samples), dtype=torch.bool,
-                                         device=prob.device)
-            out['labels'] = labels
-        else:
-            decision = self.gate.judge(self.discriminator, prob, image, valid,
-                                       out['thr'], d_logits)
-            out['scores'], out['accepted'], out['labels'] = decision
-        for i, sample in enumerate(samples):
-            if 'gt_audit_seg' not in sample:
-                continue
-            gt = sample.gt_audit_seg.data.to(prob.device)[0] == 1
-            label = out['labels'][i, 0]
-            keep = label != 255
-            pred = (label == 1) & keep
-            gt = gt & keep
-            union = (pred | gt).sum().item()
-            iou = 1.0 if union == 0 else (pred & gt).sum().item() / union
-            score = float('nan') if out['scores'] is None else \
-                float(out['scores'][i])
-            self.last_audit[_SHORT[name]].append(
-                (score, iou, bool(out['accepted'][i])))
-
-    def _update_generators(self, optim_wrapper, losses: dict, semi: bool,
-                           log_vars: dict) -> float:
-        """Step each generator on its summed losses; log the terms."""
-        total = 0.
-        for name in self.generator_names:
-            k, terms = _SHORT[name], losses[name]
-            loss = sum_losses(terms)
-            for key, value in terms.items():
-                if key == 'loss_adv':
-                    log_vars[f'loss_adv_{k}'] = to_float(value)
-                elif key != 'loss_semi':
-                    log_vars[f'gen_{k}.{key}'] = to_float(value)
-            if semi:
-                log_vars[f'loss_semi_{k}'] = to_float(
-                    terms.get('loss_semi', 0.))
-            if isinstance(loss, Tensor) and loss.requires_grad:
-                optim_wrapper[name].update_params(loss)
-            log_vars[f'gen_{k}.loss'] = to_float(loss)
-            total += to_float(loss)
-        return total
+        decision = accept_all(prob, valid, out['thr']) \
+            if self.discriminator is None else self.gate.judge(
+                self.discriminator, prob, image, valid, out['thr'], d_logits)
+        out['scores'], out['accepted'], out['labels'] = decision
+        audit = audit_pseudo_labels(samples, out['labels'], out['scores'],
+                                    out['accepted'])
+        if self.oracle_gate:
+            if len(audit) != len(samples):
+                raise ValueError('ASSGAN(oracle_gate=True) accepts by the '
+                                 'true IoU and needs a mask for every '
+                                 'unlabeled image: train with --audit-gate.')
+            out['accepted'] = torch.tensor(
+                [iou >= self.gamma for _, iou, _ in audit],
+                device=prob.device)
+            audit = [(sc, iou, iou >= self.gamma) for sc, iou, _ in audit]
+        self.last_audit[_SHORT[name]] = audit
 
     def _discriminator_step(self, optim_wrapper, outs: dict, x: Tensor,
                             lab_samples: SampleList, valid: Tensor,
                             n_fake: int, log_vars: dict) -> float:
         """D learns real = ground truth, fake = generator masks (Eq. 3)."""
-        nl, gate = len(lab_samples), self.gate
+        nl = len(lab_samples)
         real = torch.stack([(s.gt_sem_seg.data == 1) for s in lab_samples
                             ]).to(x.device).float() * valid[:nl]
-        inputs = [gate.d_input(real, x[:nl])] + [
-            gate.d_input(outs[n]['prob'][:n_fake].detach().float(),
-                         x[:n_fake], outs[n]['thr'])
-            for n in self.generator_names]
-        with optim_wrapper['discriminator'].optim_context(
-                self.discriminator):
-            d_out = self.discriminator(torch.cat(inputs))
-            d_real, d_fake = d_out[:nl], d_out[nl:]
-            loss_real = F.binary_cross_entropy_with_logits(
-                d_real, torch.full_like(d_real, self.real_label))
-            loss_fake = F.binary_cross_entropy_with_logits(
-                d_fake, torch.zeros_like(d_fake))
-        optim_wrapper['discriminator'].update_params(loss_real + loss_fake)
-        log_vars['disc.loss_real'] = to_float(loss_real)
-        log_vars['disc.loss_fake'] = to_float(loss_fake)
-        with torch.no_grad():
-            log_vars['score_real'] = to_float(d_real.float().sigmoid())
-            for j, name in enumerate(self.generator_names):
-                part = d_fake[j * n_fake:(j + 1) * n_fake]
-                log_vars[f'score_{_SHORT[name]}'] = to_float(
-                    part.float().sigmoid())
-        return to_float(loss_real) + to_float(loss_fake)
+        fakes = {_SHORT[n]: (outs[n]['prob'][:n_fake], outs[n]['thr'])
+                 for n in self.generator_names}
+        return discriminator_step(self.discriminator, self.gate,
+                                  optim_wrapper['discriminator'], real, x,
+                                  fakes, self.real_label, log_vars)

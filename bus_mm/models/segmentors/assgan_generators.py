@@ -244,3 +244,76 @@ def pseudo_samples(samples: SampleList, labels: Tensor) -> SampleList:
         pseudo.gt_sem_seg = PixelData(data=label)
         out.append(pseudo)
     return out
+
+
+def check_batch(optim_wrapper, samples: SampleList,
+                needed: List[str]) -> List[int]:
+    """Check ASSGAN's optimizers and labeled samples.
+
+    Args:
+        optim_wrapper: The runner's optimizer wrapper; it must be an
+            ``OptimWrapperDict`` holding every name in ``needed``.
+        samples (list[SegDataSample]): The batch.
+        needed (list[str]): Networks that will be updated.
+
+    Returns:
+        list[int]: Indices of the labeled samples.
+    """
+    if not hasattr(optim_wrapper, 'keys'):
+        raise TypeError(
+            'ASSGAN.train_step needs an OptimWrapperDict with keys '
+            f'{needed}; build it with optim_wrapper=dict(constructor='
+            "'MultiOptimWrapperConstructor', generator_a=dict(...), ...).")
+    missing = [k for k in needed if k not in optim_wrapper]
+    if missing:
+        raise KeyError(
+            f'ASSGAN.train_step: optim_wrapper lacks {missing}; add '
+            f'{missing} entries to the optim_wrapper config (constructor '
+            "'MultiOptimWrapperConstructor').")
+    lab = [i for i, s in enumerate(samples)
+           if s.metainfo.get('labeled', True)]
+    for i in lab:
+        if 'gt_sem_seg' not in samples[i]:
+            raise ValueError(
+                f'ASSGAN: sample {sample_id(samples[i])!r} is labeled but '
+                'has no gt_sem_seg; unlabeled samples must carry '
+                "metainfo labeled=False (add 'labeled' to PackSegInputs' "
+                'meta_keys).')
+    return lab
+
+
+def update_generators(optim_wrapper, generators: Dict[str, nn.Module],
+                      losses: Dict[str, dict], semi: bool,
+                      log_vars: dict) -> float:
+    """Step each generator on the sum of its loss terms and log the terms.
+
+    Args:
+        optim_wrapper (OptimWrapperDict): Holds one wrapper per generator.
+        generators (dict): Name (``generator_a`` / ``generator_b``) to the
+            (possibly wrapped) generator.
+        losses (dict): Name to its ordered loss terms (``loss_adv`` and
+            ``loss_semi`` logged as ``loss_adv_<k>`` / ``loss_semi_<k>``,
+            the others as ``gen_<k>.<term>``).
+        semi (bool): Whether Algorithm 2 ran (``loss_semi_<k>`` is logged,
+            0 when nothing was accepted).
+        log_vars (dict): Receives the logged values.
+
+    Returns:
+        float: The generators' summed loss.
+    """
+    total = 0.
+    for name in generators:
+        k, terms = name[-1], losses[name]
+        loss = sum_losses(terms)
+        for key, value in terms.items():
+            if key == 'loss_adv':
+                log_vars[f'loss_adv_{k}'] = to_float(value)
+            elif key != 'loss_semi':
+                log_vars[f'gen_{k}.{key}'] = to_float(value)
+        if semi:
+            log_vars[f'loss_semi_{k}'] = to_float(terms.get('loss_semi', 0.))
+        if isinstance(loss, Tensor) and loss.requires_grad:
+            optim_wrapper[name].update_params(loss)
+        log_vars[f'gen_{k}.loss'] = to_float(loss)
+        total += to_float(loss)
+    return total

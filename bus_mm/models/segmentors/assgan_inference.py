@@ -12,16 +12,40 @@ import torch
 from torch import Tensor
 
 from mmseg.utils import OptSampleList, SampleList, add_prefix
-from .assgan_generators import lesion_prob
+from .assgan_generators import lesion_prob, unwrap
 
 GENERATORS = ('generator_a', 'generator_b')
+PREDICT_WITH = ('generator_a', 'generator_b', 'mean')
 _SHORT = {'generator_a': 'a', 'generator_b': 'b'}
 _EPS = 1e-6
 
 
 class GeneratorPairPredictor:
     """Mixin of :class:`ASSGAN` (needs ``_gen``, ``generator_names``,
-    ``predict_with`` and mmseg's ``postprocess_result``)."""
+    ``test_cfg`` and mmseg's ``postprocess_result``)."""
+
+    @property
+    def predict_with(self) -> str:
+        """str: Which network :meth:`predict` uses (``generator_a``,
+        ``generator_b`` or ``mean``); assignable at run time."""
+        return self.test_cfg.predict_with
+
+    @predict_with.setter
+    def predict_with(self, value: str) -> None:
+        if value not in PREDICT_WITH:
+            raise ValueError(f'ASSGAN: predict_with must be one of '
+                             f'{PREDICT_WITH}, got {value!r}.')
+        if value != 'generator_a' and getattr(self, 'generator_b',
+                                              None) is None:
+            raise ValueError(
+                f'ASSGAN: predict_with={value!r} needs generator_b, but the '
+                "model has none; use predict_with='generator_a'.")
+        self.test_cfg.predict_with = value
+
+    @property
+    def align_corners(self) -> bool:
+        """bool: ``align_corners`` of generator A's decode head."""
+        return unwrap(self.generator_a).align_corners
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Supervised losses of the generators (their own heads only, no

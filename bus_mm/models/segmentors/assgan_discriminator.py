@@ -1,0 +1,59 @@
+"""The discriminator's update of ASSGAN (Eq. 3): real = ground-truth masks,
+fake = generator masks, both shown to D the way the trust gate shows them."""
+from typing import Dict, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from .assgan_generators import to_float
+
+
+def discriminator_step(discriminator: nn.Module, gate, wrapper, real: Tensor,
+                       image: Tensor, fakes: Dict[str, Tuple[Tensor, float]],
+                       real_label: float, log_vars: dict) -> float:
+    """One optimizer step of D on ``BCE(D(y), real) + BCE(D(G(x)), fake)``.
+
+    Args:
+        discriminator (nn.Module): D.
+        gate (DiscriminatorGate): Decides what D sees of a mask
+            (:meth:`~bus_mm.models.gates.DiscriminatorGate.d_input`).
+        wrapper (OptimWrapper): D's optimizer wrapper.
+        real (Tensor): (N_l, 1, H, W) 0/1 ground truth of the labeled images
+            (padding zeroed).
+        image (Tensor): The batch's images; the first N_l are labeled, the
+            first ``n_fake`` were predicted.
+        fakes (dict): Short generator name (``'a'``, ``'b'``) to
+            ``(prob, threshold)``: its (n_fake, 1, H, W) lesion probabilities
+            (detached here) and its decision threshold.
+        real_label (float): Target of the real masks (< 1: one-sided label
+            smoothing).
+        log_vars (dict): Receives ``disc.loss_real``, ``disc.loss_fake``,
+            ``score_real`` and ``score_<k>`` (mean D scores).
+
+    Returns:
+        float: D's loss.
+    """
+    nl = real.shape[0]
+    inputs = [gate.d_input(real, image[:nl])] + [
+        gate.d_input(prob.detach().float(), image[:prob.shape[0]], thr)
+        for prob, thr in fakes.values()]
+    with wrapper.optim_context(discriminator):
+        d_out = discriminator(torch.cat(inputs))
+        d_real, d_fake = d_out[:nl], d_out[nl:]
+        loss_real = F.binary_cross_entropy_with_logits(
+            d_real, torch.full_like(d_real, real_label))
+        loss_fake = F.binary_cross_entropy_with_logits(
+            d_fake, torch.zeros_like(d_fake))
+    wrapper.update_params(loss_real + loss_fake)
+    log_vars['disc.loss_real'] = to_float(loss_real)
+    log_vars['disc.loss_fake'] = to_float(loss_fake)
+    with torch.no_grad():
+        log_vars['score_real'] = to_float(d_real.float().sigmoid())
+        start = 0
+        for k, (prob, _) in fakes.items():
+            part = d_fake[start:start + prob.shape[0]]
+            log_vars[f'score_{k}'] = to_float(part.float().sigmoid())
+            start += prob.shape[0]
+    return to_float(loss_real) + to_float(loss_fake)
