@@ -16,7 +16,9 @@
 # from its last checkpoint).
 #   bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]
 # Environment: PYTHON (default .venv/bin/python), PHASES (default
-# "core normal table1"), FOLDS (5), SEEDS ("0 1"), CV_OPTS / TEACHER_OPTS
+# "core normal table1"), FOLDS (5), FOLD_LIST (which of the FOLDS folds to
+# run, default all: "0 1 2" runs 3 of the 5 on a short CPU budget; later
+# calls can add the others), SEEDS ("0 1"), CV_OPTS / TEACHER_OPTS
 # (extra --cfg-options of every student / teacher, e.g. a tiny schedule),
 # TEACHER_WORKERS (the teacher's train_dataloader.num_workers, default 1).
 # At the end: $WORK/paired_diff_{model1,model7,normal}.md (tools/paired_diff.py)
@@ -27,6 +29,7 @@ WORK=${2:?usage: bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]}
 WIDTH=${3:-8}
 PY=${PYTHON:-.venv/bin/python}
 K=${FOLDS:-5}
+FOLD_LIST=${FOLD_LIST:-$(seq -s " " 0 $((K - 1)))}
 SEEDS=${SEEDS:-0 1}
 PHASES=${PHASES:-core normal table1}
 read -r -a CV_EXTRA <<< "${CV_OPTS:-}"
@@ -77,14 +80,14 @@ share() { # name fold src: link src's fold-k curriculum, waiting for it
 plain() { # name seed config [-- cfg-options...]: every fold
   local name=$1 seed=$2 cfg=$3; shift 3
   local k
-  for k in $(seq 0 $((K - 1))); do fold "$name" "$k" "$seed" "$cfg" "$@"; done
+  for k in $FOLD_LIST; do fold "$name" "$k" "$seed" "$cfg" "$@"; done
 }
 
 taichi() { # name seed config teacher-config reading [src]: every fold;
   # without src the run mines each fold's teacher, with src it links src's
   local name=$1 seed=$2 cfg=$3 tcfg=$4 reading=$5 src=${6:-}
   local k
-  for k in $(seq 0 $((K - 1))); do
+  for k in $FOLD_LIST; do
     if [ -n "$src" ]; then share "$name" "$k" "$src" || continue; fi
     fold "$name" "$k" "$seed" "$cfg" --curriculum-teacher "$tcfg" \
       --teacher-cfg-options "${TEACHER_EXTRA[@]}" \
@@ -116,10 +119,6 @@ lane_a() {
   if has normal; then
     taichi "normal-tc-masked-s$S0" "$S0" $NTC $NTP masked
   fi
-  if has core; then
-    taichi "tc-literal-s$S0" "$S0" $TC $TP literal "tc-masked-s$S0"
-    for s in "${SEED_LIST[@]}"; do plain "model1-s$s" "$s" $U; done
-  fi
   if has normal; then
     for s in "${SEED_LIST[@]}"; do plain "normal-model1-s$s" "$s" $NU; done
     for s in "${SEED_LIST[@]:1}"; do
@@ -138,6 +137,8 @@ lane_b() {
   local s
   if has core; then
     for s in "${SEED_LIST[@]}"; do plain "model7-s$s" "$s" $M7; done
+    for s in "${SEED_LIST[@]}"; do plain "model1-s$s" "$s" $U; done
+    taichi "tc-literal-s$S0" "$S0" $TC $TP literal "tc-masked-s$S0"
   fi
   if has normal; then
     for s in "${SEED_LIST[@]}"; do plain "normal-model7-s$s" "$s" $NM7; done
@@ -157,7 +158,7 @@ lane_b() {
   fi
 }
 
-log "study: data $DATA, work $WORK, width $WIDTH, $K folds, seeds $SEEDS," \
+log "study: data $DATA, work $WORK, width $WIDTH, folds $FOLD_LIST of $K, seeds $SEEDS," \
   "phases $PHASES"
 lane_a > "$WORK/logs/lane_a.log" 2>&1 &
 lane_b > "$WORK/logs/lane_b.log" 2>&1 &
