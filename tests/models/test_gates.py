@@ -236,3 +236,28 @@ def test_oracle_gate_accepts_by_true_iou_and_needs_audit_masks():
             assert log[f'accepted_{k}'] == sum(acc for *_, acc in recs)
     with pytest.raises(ValueError, match='--audit-gate'):
         model.train_step(make_batch(2, 2), optim)
+
+
+def test_semi_normalize_unlabeled_weights_l_semi_by_the_accepted_share(
+        monkeypatch):
+    def one_of_four(disc, prob, image, threshold=0.5, d_logits=None):
+        score = torch.full((prob.size(0), 1, 4, 4), 0.1)
+        score[0] = 0.9                  # only the first unlabeled image
+        return score
+
+    torch.manual_seed(0)
+    accepted = build(semi_start=0, gamma=0.5)
+    unlabeled = copy.deepcopy(accepted)
+    unlabeled.semi_normalize = 'unlabeled'
+    logs = []
+    for model in (accepted, unlabeled):
+        monkeypatch.setattr(model.gate, 'patch_scores', one_of_four)
+        torch.manual_seed(1)
+        logs.append(model.train_step(make_batch(2, 4), make_optim(model)))
+    a, u = logs
+    assert a['accepted_a'] == u['accepted_a'] == 1
+    for k in 'ab':   # Eq. 4: a sum with a 0/1 indicator over 4 images
+        assert a[f'loss_semi_{k}'] > 0
+        assert u[f'loss_semi_{k}'] == pytest.approx(a[f'loss_semi_{k}'] / 4)
+    with pytest.raises(ValueError, match='semi_normalize'):
+        build(semi_normalize='mean')

@@ -89,6 +89,14 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             [0, 1]); also settable as ``model.gamma``. Defaults to None.
         lambda_adv (float): Weight of L_adv. Defaults to 0.01 (Hung et al.).
         lambda_semi (float): Weight of L_semi. Defaults to 1.0.
+        semi_normalize (str): How L_semi of a batch is averaged.
+            ``'accepted'``: the receiver's head loss averaged over the
+            accepted images only, so one accepted image weighs as much as
+            four. ``'unlabeled'``: Eq. 4 read as printed, a sum over the
+            unlabeled images with a 0/1 trust indicator, divided by their
+            number, so a rejected image contributes nothing and the weight
+            of L_semi follows the accepted share. Defaults to
+            ``'accepted'``.
         semi_start (int, optional): Iteration (0-based, from the runner's
             message hub) from which Algorithm 2 runs. None keeps it off
             unless ``semi_enabled`` is set (by ``ASSGANHook``).
@@ -144,6 +152,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                  gamma: Optional[float] = None,
                  lambda_adv: float = 0.01,
                  lambda_semi: float = 1.0,
+                 semi_normalize: str = 'accepted',
                  semi_start: Optional[int] = None,
                  adv_on_unlabeled: bool = True,
                  train_d_in_semi: bool = False,
@@ -168,6 +177,10 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             self.gamma = gamma
         self.lambda_adv = float(lambda_adv)
         self.lambda_semi = float(lambda_semi)
+        if semi_normalize not in ('accepted', 'unlabeled'):
+            raise ValueError("ASSGAN: semi_normalize must be 'accepted' or "
+                             f"'unlabeled', got {semi_normalize!r}.")
+        self.semi_normalize = semi_normalize
         self.semi_start = None if semi_start is None else int(semi_start)
         self.adv_on_unlabeled = bool(adv_on_unlabeled)
         self.train_d_in_semi = bool(train_d_in_semi)
@@ -383,6 +396,8 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 loss = self.lambda_semi * sum_losses(
                     self._gen(receiver).decode_head.loss_by_feat(
                         outs[receiver]['logits'][nl:][idx], pseudo))
+                if self.semi_normalize == 'unlabeled':
+                    loss = loss * (idx.numel() / (len(batch) - nl))
             prev = losses[receiver].get('loss_semi')
             losses[receiver]['loss_semi'] = loss if prev is None \
                 else prev + loss
