@@ -43,7 +43,7 @@ from torch import Tensor
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
-from ...evaluation.gate_audit import audit_pseudo_labels
+from ...evaluation.gate_audit import audit_pseudo_labels, oracle_verdict
 from ..gates import accept_all, build_gate, pairwise_rule
 from .assgan_discriminator import discriminator_step
 from .assgan_inference import GeneratorPairPredictor
@@ -89,42 +89,30 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             [0, 1]); also settable as ``model.gamma``. Defaults to None.
         lambda_adv (float): Weight of L_adv. Defaults to 0.01 (Hung et al.).
         lambda_semi (float): Weight of L_semi. Defaults to 1.0.
-        semi_normalize (str): How L_semi of a batch is averaged.
-            ``'accepted'``: the receiver's head loss averaged over the
-            accepted images only, so one accepted image weighs as much as
-            four. ``'unlabeled'``: Eq. 4 read as printed, a sum over the
-            unlabeled images with a 0/1 trust indicator, divided by their
-            number, so a rejected image contributes nothing and the weight
-            of L_semi follows the accepted share. Defaults to
-            ``'accepted'``.
+        semi_normalize (str): ``'accepted'``: L_semi is the receiver's
+            head loss averaged over the accepted images; ``'unlabeled'``
+            (Eq. 4 as printed): times accepted / unlabeled images, so its
+            weight follows the accepted share. Defaults to ``'accepted'``.
         semi_start (int, optional): Iteration (0-based, from the runner's
             message hub) from which Algorithm 2 runs. None keeps it off
             unless ``semi_enabled`` is set (by ``ASSGANHook``).
         adv_on_unlabeled (bool): In the semi phase, predictions on unlabeled
             images are fakes too (L_adv and the D step; Eq. 2/3 use X^U).
             Defaults to True.
-        train_d_in_semi (bool): Keep training D during Algorithm 2. The
-            paper's Algorithm 2 (line 15) updates G_1 and G_2 only, so a
-            frozen D keeps judging by what it learnt from ground truth.
-            Defaults to False.
+        train_d_in_semi (bool): Keep training D during Algorithm 2 (whose
+            line 15 updates G_1 and G_2 only). Defaults to False.
         real_label (float): Target of real masks in D's loss; < 1 is
             one-sided label smoothing. Defaults to 1.0.
-        pairwise_gate (bool): With two generators and a D, an accepted
-            prediction teaches the other generator only where D scores it
-            higher than the other generator's own prediction on that image
-            (GCT's rule: the network with the smaller predicted flaw
-            teaches), so a weaker generator cannot drag a stronger one down.
-            Defaults to False.
-        oracle_gate (bool): Study only, never for a result: accept a
-            pseudo-label when its true IoU against the audit mask is at
-            least gamma (needs ``--audit-gate``), which gives the gain a
-            perfect gate would bring. Defaults to False.
-        separate_unlabeled_forward (bool): In the semi phase run each
-            generator on the labeled and on the unlabeled images in two
-            forward passes, so BatchNorm normalises labeled images with
-            labeled-only statistics as in the supervised phase (one joint
-            pass drove generator A to over-predict on phantoms). Defaults
-            to True.
+        pairwise_gate (bool): An accepted prediction teaches the other
+            generator only where D scores it above that generator's own
+            prediction (GCT's rule). Defaults to False.
+        oracle_gate (bool): Study only: accept a pseudo-label when its true
+            IoU against the audit mask is >= gamma (needs
+            ``--audit-gate``). Defaults to False.
+        separate_unlabeled_forward (bool): In the semi phase run labeled
+            and unlabeled images through each generator in two passes, so
+            BatchNorm sees labeled-only statistics on labeled images (one
+            joint pass made G_A over-predict on phantoms). Defaults to True.
         train_cfg (dict, optional): Kept for the mmseg contract.
         test_cfg (dict, optional): ``predict_with`` in ``'generator_a' |
             'generator_b' | 'mean'`` and defaults (e.g. ``mode='whole'``)
@@ -419,14 +407,8 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         audit = audit_pseudo_labels(samples, out['labels'], out['scores'],
                                     out['accepted'])
         if self.oracle_gate:
-            if len(audit) != len(samples):
-                raise ValueError('ASSGAN(oracle_gate=True) accepts by the '
-                                 'true IoU and needs a mask for every '
-                                 'unlabeled image: train with --audit-gate.')
-            out['accepted'] = torch.tensor(
-                [iou >= self.gamma for _, iou, _ in audit],
-                device=prob.device)
-            audit = [(sc, iou, iou >= self.gamma) for sc, iou, _ in audit]
+            out['accepted'], audit = oracle_verdict(audit, len(samples),
+                                                    self.gamma, prob.device)
         self.last_audit[_SHORT[name]] = audit
 
     def _discriminator_step(self, optim_wrapper, outs: dict, x: Tensor,
