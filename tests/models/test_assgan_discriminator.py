@@ -6,6 +6,8 @@ from mmengine.optim import OptimWrapper
 from bus_mm.models.gates import MaskQualityGate, PaperGate
 from bus_mm.models.segmentors.assgan_discriminator import discriminator_step
 from mmseg.registry import MODELS
+from tests.models.test_assgan import (build, make_batch, make_optim, same,
+                                      snapshot)
 
 
 def _disc(in_channels=1):
@@ -70,3 +72,24 @@ def test_discriminator_step_uses_the_gates_view_and_label_smoothing():
     bce = torch.nn.functional.binary_cross_entropy_with_logits
     assert log['disc.loss_real'] == pytest.approx(
         bce(torch.zeros(1), torch.full((1,), 0.9)).item(), abs=1e-6)
+
+
+def test_discriminator_leaves_the_generators_random_draws_unchanged():
+    """With and without D the generators start equal and, without L_adv,
+    take bit-identical supervised steps (paired Table 9 ablations)."""
+    torch.manual_seed(0)
+    with_d = build(lambda_adv=0.0)
+    after_with = torch.rand(3)
+    torch.manual_seed(0)
+    without_d = build(disc=False)
+    assert torch.equal(after_with, torch.rand(3))
+    for name in ('generator_a', 'generator_b'):
+        assert same(snapshot(getattr(with_d, name)),
+                    snapshot(getattr(without_d, name)))
+    torch.manual_seed(1)
+    with_d.train_step(make_batch(2, 0), make_optim(with_d))
+    torch.manual_seed(1)
+    without_d.train_step(make_batch(2, 0), make_optim(without_d))
+    for name in ('generator_a', 'generator_b'):
+        assert same(snapshot(getattr(with_d, name)),
+                    snapshot(getattr(without_d, name)))

@@ -195,8 +195,12 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                                            gen_test_cfg)
         self.generator_b = None if generator_b is None else \
             build_generator(generator_b, 'generator_b', gen_test_cfg)
-        self.discriminator = None if discriminator is None else \
-            MODELS.build(discriminator)
+        # D draws its initial weights from a fork of the RNG, so adding or
+        # removing D leaves every later random draw (the generators' init
+        # and dropout) unchanged: ablations with and without D are paired.
+        with torch.random.fork_rng(devices=[]):
+            self.discriminator = None if discriminator is None else \
+                MODELS.build(discriminator)
         if self.discriminator is not None:
             self.gate.check_discriminator(self.discriminator)
         if self.generator_b is None and self.discriminator is None and \
