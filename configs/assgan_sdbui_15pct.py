@@ -1,8 +1,9 @@
 # ASSGAN, the paper's headline setting (Zhai et al. 2022, Sec. 3-4, Table 1):
 # SDBUI-style folder data, 320x320, 15% labeled = 195 labeled + 1110 unlabeled
 # training images, 150 val, 350 test; ResNet-101 DeepLabV3+ (G1) and PSPNet
-# (G2); Adam 1e-4 per network; gamma 0.5; 200 supervised + 500
-# semi-supervised epochs.
+# (G2); Adam 1e-4 per network; QuantileGate gamma 0.2 and D a judge only
+# (the paper: D score > 0.5 and L_adv); 200 supervised + 500 semi-supervised
+# epochs.
 #
 # Data: put the 1805 images at data/SDBUI/images/<id>.png and masks at
 # data/SDBUI/masks/<id>.png (or override data_root with --cfg-options). Without
@@ -65,8 +66,7 @@ test_dataloader = dict(dataset=_eval)
 _r101 = dict(depth=101)
 model = dict(
     generator_a=dict(backbone=_r101),
-    generator_b=dict(backbone=_r101),
-    gamma=0.5)
+    generator_b=dict(backbone=_r101))
 labeled_epoch = 49      # ceil(195 labeled / 4 per batch)
 unlabeled_epoch = 278   # ceil(1110 unlabeled / 4 per batch)
 semi_start = 200 * labeled_epoch

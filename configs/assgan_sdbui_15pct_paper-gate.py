@@ -3,4 +3,5 @@
 # labeled predictions are fakes, D trains through Algorithm 2.
 _base_ = ['./assgan_sdbui_15pct.py']
 model = dict(gate=dict(_delete_=True, type='PaperGate'),
+             gamma=0.5, lambda_adv=0.01,
              adv_on_unlabeled=False, train_d_in_semi=True)

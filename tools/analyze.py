@@ -169,22 +169,28 @@ def run_metrics(work_dir: str) -> Dict[str, Dict[str, float]]:
                      'test the run first (tools/test.py or tools/cross_val.py)')
 
 
-def run_gamma(work_dir: str) -> float:
-    """gamma of the ASSGAN run in ``work_dir`` (from its dumped config)."""
+def run_gate(work_dir: str) -> Tuple[str, float]:
+    """Gate type and gamma of the ASSGAN run in ``work_dir`` (from its
+    dumped config)."""
     from mmengine.config import Config
     dirs = [work_dir] + sorted(glob.glob(osp.join(work_dir, 'fold_*')))
     for d in dirs:
         for cfg_file in sorted(glob.glob(osp.join(d, '*.py'))):
             cfg = Config.fromfile(cfg_file)
             if cfg.get('model', {}).get('type') == 'ASSGAN':
+                gate = cfg.model.get('gate')
+                gate = gate if isinstance(gate, dict) else {}
                 gamma = cfg.model.get('gamma')
                 if gamma is None:
-                    gate = cfg.model.get('gate')
-                    gamma = gate.get('gamma', 0.5) if isinstance(
-                        gate, dict) else 0.5
-                return float(gamma)
+                    gamma = gate.get('gamma', 0.5)
+                return gate.get('type', 'MaskQualityGate'), float(gamma)
     raise SystemExit(f'{work_dir}: no dumped ASSGAN config found to read '
                      'gamma from (train.py writes one into the work dir)')
+
+
+def run_gamma(work_dir: str) -> float:
+    """gamma of the ASSGAN run in ``work_dir`` (from its dumped config)."""
+    return run_gate(work_dir)[1]
 
 
 def gamma_sweep(work_dirs: List[str], out_dir: str) -> Tuple[str, str]:
@@ -246,8 +252,11 @@ def analyze_run(work_dir: str, out_dir: str, args) -> List[str]:
     from bus_mm.visualization.gate_audit import plot_gate_audit
     written = plot_training_curves(work_dir, out_dir)
     if osp.isfile(osp.join(work_dir, 'gate_audit.jsonl')):
-        written += plot_gate_audit(work_dir, out_dir,
-                                   gamma=run_gamma(work_dir))
+        gate, gamma = run_gate(work_dir)
+        # QuantileGate's gamma is a share of recent scores, not a score
+        written += plot_gate_audit(
+            work_dir, out_dir,
+            gamma=None if gate == 'QuantileGate' else gamma)
     written += write_cases(work_dir, out_dir, args.cases)
     cur = args.curriculum or osp.join(work_dir, 'curriculum')
     if osp.isfile(osp.join(cur, 'curriculum_meta.json')):

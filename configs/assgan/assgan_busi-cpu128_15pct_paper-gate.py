@@ -5,4 +5,5 @@
 # accepts almost nothing (README, ASSGAN gate study).
 _base_ = ['./assgan_busi-cpu128_15pct.py']
 model = dict(gate=dict(_delete_=True, type='PaperGate'),
+             gamma=0.5, lambda_adv=0.01,
              adv_on_unlabeled=False, train_d_in_semi=True)

@@ -33,8 +33,10 @@ def test_semi_phase_is_500_passes_over_the_unlabeled_images(
     'configs/assgan/assgan_busi-320_15pct', 'configs/assgan_sdbui_15pct'])
 def test_default_gate_and_paper_gate_twin(name):
     cfg = Config.fromfile(osp.join(REPO, name + '.py'))
-    assert cfg.model.gate.type == 'MaskQualityGate'
+    assert cfg.model.gate.type == 'QuantileGate' and cfg.model.gamma == 0.2
+    assert cfg.model.lambda_adv == 0.0
     assert cfg.model.adv_on_unlabeled and not cfg.model.train_d_in_semi
     paper = Config.fromfile(osp.join(REPO, name + '_paper-gate.py'))
     assert dict(paper.model.gate) == dict(type='PaperGate')
+    assert paper.model.gamma == 0.5 and paper.model.lambda_adv == 0.01
     assert not paper.model.adv_on_unlabeled and paper.model.train_d_in_semi
