@@ -31,11 +31,18 @@ screen_lane1() {
       --cfg-options model.adv_on_unlabeled=False model.train_d_in_semi=True
   cv screen-smoothing    ${A}.py --folds 0 --audit-gate \
       --cfg-options model.real_label=0.9
+  # the previous default (MaskQualityGate, gamma 0.5 as a score, with L_adv)
+  cv screen-mask-gate    ${A}.py --folds 0 --audit-gate \
+      --cfg-options model.gate.type=MaskQualityGate model.gamma=0.5 \
+      model.lambda_adv=0.01
 }
 screen_lane2() {
   cv screen-bin-unlab    ${A}.py --folds 0 --audit-gate \
       --cfg-options model.train_d_in_semi=True
   cv screen-default      ${A}.py --folds 0 --audit-gate
+  # the default gate with the paper's L_adv
+  cv screen-ladv         ${A}.py --folds 0 --audit-gate \
+      --cfg-options model.lambda_adv=0.01
   cv screen-image-cond   ${A}.py --folds 0 --audit-gate \
       --cfg-options model.gate.with_image=True \
       model.discriminator.in_channels=4

@@ -59,7 +59,7 @@ model = dict(
     # paper-literal gate (soft maps, L_adv, D trained through Algorithm 2,
     # labeled fakes only) is `*_paper-gate.py`; the previous default is
     # gate=dict(type='MaskQualityGate'), gamma=0.5, lambda_adv=0.01.
-    gate=dict(type='QuantileGate', bank_size=128),
+    gate=dict(type='QuantileGate'),   # bank_size=128 recent scores
     gamma=0.2,          # share of recent unlabeled predictions rejected
     adv_on_unlabeled=True,   # Eq. 2/3: unlabeled predictions are fakes too
     train_d_in_semi=False,   # Algorithm 2 (line 15) updates G_1, G_2 only
