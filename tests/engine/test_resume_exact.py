@@ -96,8 +96,12 @@ def test_sigkill_then_resume_gives_identical_weights(phantoms, tmp_path):
     a, b = _weights(osp.join(full, 'iter_8.pth')), _weights(
         osp.join(killed, 'iter_8.pth'))
     assert a.keys() == b.keys()
-    diff = max((a[k].double() - b[k].double()).abs().max().item()
-               for k in a if a[k].is_floating_point())
+    # (the adaptive gate's score buffer holds NaN where it is still empty)
+    diff = max((a[k].double() - b[k].double()).abs().nan_to_num(0.).max()
+               .item() for k in a if a[k].is_floating_point())
     assert diff == 0.0
     for k in a:
-        assert torch.equal(a[k], b[k]), k
+        assert torch.equal(a[k].isnan(), b[k].isnan()) if \
+            a[k].is_floating_point() else True, k
+        assert torch.equal(a[k].nan_to_num(0.), b[k].nan_to_num(0.)) if \
+            a[k].is_floating_point() else torch.equal(a[k], b[k]), k
