@@ -100,6 +100,10 @@ class DiscriminatorGate:
                 f'{self.binarize}, with_image={self.with_image}, pixel='
                 f'{self.pixel})')
 
+    def log_vars(self) -> dict:
+        """Scalars the gate adds to the training log (none here)."""
+        return {}
+
     def check_discriminator(self, discriminator: nn.Module,
                             image_channels: Optional[int] = None) -> None:
         """Raise a clear error when D's input channels do not fit the gate.

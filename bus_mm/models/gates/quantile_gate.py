@@ -81,6 +81,10 @@ class QuantileGate(MaskQualityGate, nn.Module):
         buffer (NaN while it is empty)."""
         return float(torch.nanquantile(self.bank, self.gamma))
 
+    def log_vars(self) -> dict:
+        """The adaptive threshold, logged as ``gate_threshold``."""
+        return {'gate_threshold': self.threshold()}
+
     def decide(self, patch: Tensor, prob: Tensor, valid: Tensor,
                threshold: float = 0.5) -> GateDecision:
         """As :meth:`DiscriminatorGate.decide`, but an image passes when its

@@ -319,9 +319,8 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 out['accepted'].sum().item()) if semi else 0.
             if semi and out.get('scores') is not None:
                 log_vars[f'score_unlabeled_{k}'] = to_float(out['scores'])
-        if semi and self.discriminator is not None and \
-                hasattr(self.gate, 'threshold'):  # an adaptive gamma
-            log_vars['gate_threshold'] = self.gate.threshold()
+        if semi and self.discriminator is not None:
+            log_vars.update(self.gate.log_vars())
         log_vars['loss'] = total
         log_vars.move_to_end('loss', last=False)
         return log_vars
