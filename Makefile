@@ -4,6 +4,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -q
+# Test files run on this many worker processes (pytest-xdist; a file's tests stay
+# on one worker so its fixtures are built once). PYTEST_JOBS=0 runs serially.
+PYTEST_JOBS ?= 2
 
 .PHONY: install demo test bench clean-demo
 
@@ -15,7 +18,7 @@ demo: install
 
 # pytest exits 5 when it collects no test; that is not a failure of the suite.
 test: install
-	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest tests -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 bench: install

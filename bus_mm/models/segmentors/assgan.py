@@ -49,9 +49,9 @@ from .assgan_discriminator import discriminator_step
 from .assgan_inference import GeneratorPairPredictor
 from .assgan_generators import (build_generator, check_batch, frozen,
                                 head_losses, lesion_prob, lesion_threshold,
-                                pseudo_samples, run_generator, sample_id,
-                                sum_losses, to_float, unwrap,
-                                update_generators, valid_mask)
+                                pseudo_samples, run_generator, to_float,
+                                unwrap, update_generators, valid_mask)
+from .assgan_semi_loss import semi_losses
 
 GENERATORS = ('generator_a', 'generator_b')
 _SHORT = {'generator_a': 'a', 'generator_b': 'b'}
@@ -374,27 +374,13 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 oa['accepted'], ob['accepted'], oa['scores'], ob['scores'])
         # L_semi (Eq. 4): accepted predictions of one generator supervise
         # the other one (itself with a single generator).
-        for giver in names:
-            receiver = names[1 - names.index(giver)] if len(names) == 2 \
-                else giver
-            idx = outs[giver]['accepted'].nonzero(as_tuple=True)[0]
-            self.last_accepted_ids[_SHORT[giver]] = [
-                sample_id(batch[nl + i]) for i in idx.tolist()]
-            if idx.numel() == 0:
-                continue
-            with optim_wrapper[receiver].optim_context(
-                    getattr(self, receiver)):
-                pseudo = self._pseudo_samples(
-                    [batch[nl + i] for i in idx.tolist()],
-                    outs[giver]['labels'][idx])
-                loss = self.lambda_semi * sum_losses(
-                    self._gen(receiver).decode_head.loss_by_feat(
-                        outs[receiver]['logits'][nl:][idx], pseudo))
-                if self.semi_normalize == 'unlabeled':
-                    loss = loss * (idx.numel() / (len(batch) - nl))
-            prev = losses[receiver].get('loss_semi')
-            losses[receiver]['loss_semi'] = loss if prev is None \
-                else prev + loss
+        semi_loss, ids = semi_losses(
+            outs, batch, nl, {n: getattr(self, n) for n in names},
+            optim_wrapper, self.lambda_semi, self.semi_normalize,
+            self._pseudo_samples)
+        for name, loss in semi_loss.items():
+            losses[name]['loss_semi'] = loss
+        self.last_accepted_ids.update({_SHORT[n]: ids[n] for n in names})
         return losses
 
     def _judge(self, name: str, out: dict, image: Tensor,
