@@ -762,7 +762,7 @@ def bench_assgan(ctx: Context, device: str, out: dict) -> None:
                     'sum of medians', prec),
             derived('overhead ASSGAN / (G_a + G_b), supervised phase',
                     device, ms['supervised'] / base, 'x',
-                    'adds D step, L_adv', prec),
+                    'adds the D step (and L_adv when lambda_adv > 0)', prec),
             derived('overhead ASSGAN / (G_a + G_b), semi phase', device,
                     ms['semi'] / base, 'x',
                     'adds unlabeled forwards, D gating, L_semi on the '

@@ -170,6 +170,30 @@ def test_train_step_logs_and_updates_all_networks():
     assert sorted(model.last_accepted_ids['a']) == ['img2', 'img3']
 
 
+def test_judge_only_discriminator_skips_the_adversarial_forward():
+    """lambda_adv=0: D runs only in its own step and in the gate (no
+    L_adv forward per generator), and the gate still scores every
+    unlabeled prediction."""
+    calls = {}
+    for key, lambda_adv, semi_start in (('adv', 0.01, None),
+                                        ('judge', 0.0, None),
+                                        ('judge_semi', 0.0, 0)):
+        torch.manual_seed(0)
+        model = build(lambda_adv=lambda_adv, semi_start=semi_start,
+                      train_d_in_semi=True)
+        calls[key] = 0
+
+        def count(*args, key=key):
+            calls[key] += 1
+
+        model.discriminator.register_forward_hook(count)
+        log = model.train_step(make_batch(2, 2), make_optim(model))
+        assert ('loss_adv_a' in log) == (lambda_adv > 0), key
+    assert calls['adv'] - calls['judge'] == 2  # one per generator
+    assert calls['judge_semi'] - calls['judge'] == 2  # the gate's, per gen.
+    assert 'score_unlabeled_a' in log and 'score_unlabeled_b' in log
+
+
 @pytest.mark.parametrize('out_channels', [1, 2])
 def test_sigmoid_and_softmax_generators_learn(out_channels):
     """Both head kinds train: the supervised loss falls on a fixed batch."""

@@ -357,15 +357,18 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 if nl > 0:
                     losses[name].update(head_losses(
                         gen, out['logits'][:nl], out['aux'], batch[:nl]))
-                if disc is not None and n_fake > 0:
+                # L_adv; with lambda_adv=0 (D a judge only) D's forward is
+                # skipped here and the gate runs it without a graph.
+                if disc is not None and n_fake > 0 and self.lambda_adv > 0:
                     d_out = disc(gate.d_input(out['prob'][:n_fake],
                                               x[:n_fake], out['thr']))
                     losses[name]['loss_adv'] = self.lambda_adv * \
                         F.binary_cross_entropy_with_logits(
                             d_out, torch.ones_like(d_out))
             if semi:
+                adv_unl = d_out is not None and n_fake > nl
                 self._judge(name, out, x[nl:], batch[nl:], valid[nl:],
-                            d_out[nl:] if n_fake > nl else None)
+                            d_out[nl:] if adv_unl else None)
         if not semi:
             return losses
         if self.pairwise_gate and len(names) == 2 and disc is not None:
