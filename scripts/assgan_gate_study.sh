@@ -35,6 +35,11 @@ screen_lane1() {
   cv screen-mask-gate    ${A}.py --folds 0 --audit-gate \
       --cfg-options model.gate.type=MaskQualityGate model.gamma=0.5 \
       model.lambda_adv=0.01
+  # GCT-style critic: D regresses the error map of (image, mask) and keeps
+  # learning on the labeled images in Algorithm 2; score = estimated IoU
+  cv screen-critic       ${A}.py --folds 0 --audit-gate \
+      --cfg-options model.gate.type=ErrorMapGate \
+      model.discriminator.in_channels=4 model.train_d_in_semi=True
 }
 screen_lane2() {
   cv screen-bin-unlab    ${A}.py --folds 0 --audit-gate \

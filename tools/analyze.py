@@ -256,7 +256,7 @@ def analyze_run(work_dir: str, out_dir: str, args) -> List[str]:
         # QuantileGate's gamma is a share of recent scores, not a score
         written += plot_gate_audit(
             work_dir, out_dir,
-            gamma=None if gate == 'QuantileGate' else gamma)
+            gamma=None if gate in ('QuantileGate', 'ErrorMapGate') else gamma)
     written += write_cases(work_dir, out_dir, args.cases)
     cur = args.curriculum or osp.join(work_dir, 'curriculum')
     if osp.isfile(osp.join(cur, 'curriculum_meta.json')):

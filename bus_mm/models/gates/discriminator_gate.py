@@ -81,6 +81,10 @@ class DiscriminatorGate:
             Defaults to False.
     """
 
+    #: D is a critic that regresses the error map (:class:`ErrorMapGate`)
+    #: instead of telling real masks from fakes.
+    regresses_error = False
+
     def __init__(self,
                  gamma: float = 0.5,
                  binarize: bool = False,

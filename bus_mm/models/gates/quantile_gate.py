@@ -90,7 +90,11 @@ class QuantileGate(MaskQualityGate, nn.Module):
         """As :meth:`DiscriminatorGate.decide`, but an image passes when its
         score is above the ``gamma``-quantile of the recent scores (these
         scores included); ``gamma = 0`` accepts every image."""
-        decision = super().decide(patch, prob, valid, threshold)
+        return self.rank(super().decide(patch, prob, valid, threshold))
+
+    def rank(self, decision: GateDecision) -> GateDecision:
+        """Remember ``decision.scores`` and accept those above the
+        ``gamma``-quantile of the buffer (every one when ``gamma = 0``)."""
         self.remember(decision.scores)
         accepted = decision.scores > self.threshold() if self.gamma > 0 \
             else torch.ones_like(decision.accepted)

@@ -203,6 +203,11 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 MODELS.build(discriminator)
         if self.discriminator is not None:
             self.gate.check_discriminator(self.discriminator)
+        if self.gate.regresses_error and self.lambda_adv > 0:
+            raise ValueError(
+                f'ASSGAN: {type(self.gate).__name__} trains D as a critic '
+                'of the error map, which has no adversarial loss; set '
+                f'model.lambda_adv=0 (got {self.lambda_adv}).')
         if self.generator_b is None and self.discriminator is None and \
                 self.semi_start is not None:
             warnings.warn('ASSGAN with one generator and no discriminator '

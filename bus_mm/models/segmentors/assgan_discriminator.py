@@ -1,5 +1,7 @@
 """The discriminator's update of ASSGAN (Eq. 3): real = ground-truth masks,
-fake = generator masks, both shown to D the way the trust gate shows them."""
+fake = generator masks, both shown to D the way the trust gate shows them.
+With a critic gate (:class:`~bus_mm.models.gates.ErrorMapGate`) D instead
+regresses each labeled fake's error map (a ground-truth mask has none)."""
 from typing import Dict, Tuple
 
 import torch
@@ -7,6 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..gates.error_map_gate import critic_error, error_targets
 from .assgan_generators import to_float
 
 
@@ -30,22 +33,33 @@ def discriminator_step(discriminator: nn.Module, gate, wrapper, real: Tensor,
         real_label (float): Target of the real masks (< 1: one-sided label
             smoothing).
         log_vars (dict): Receives ``disc.loss_real``, ``disc.loss_fake``,
-            ``score_real`` and ``score_<k>`` (mean D scores).
+            ``score_real`` and ``score_<k>`` (mean D scores; for a critic
+            its mean predicted error) and, for a critic,
+            ``disc.critic_mae`` (its error on the labeled fakes).
 
     Returns:
         float: D's loss.
     """
     nl = real.shape[0]
+    if gate.regresses_error:  # only labeled fakes have a known error map
+        fakes = {k: (prob[:nl], thr) for k, (prob, thr) in fakes.items()}
     inputs = [gate.d_input(real, image[:nl])] + [
         gate.d_input(prob.detach().float(), image[:prob.shape[0]], thr)
         for prob, thr in fakes.values()]
     with wrapper.optim_context(discriminator):
         d_out = discriminator(torch.cat(inputs))
         d_real, d_fake = d_out[:nl], d_out[nl:]
-        loss_real = F.binary_cross_entropy_with_logits(
-            d_real, torch.full_like(d_real, real_label))
-        loss_fake = F.binary_cross_entropy_with_logits(
-            d_fake, torch.zeros_like(d_fake))
+        if gate.regresses_error:
+            real_target = torch.zeros_like(d_real)
+            fake_target = torch.cat([
+                error_targets(prob > thr, real, d_out.shape[-2:])
+                for prob, thr in fakes.values()]).to(d_fake.dtype)
+            log_vars['disc.critic_mae'] = critic_error(d_fake, fake_target)
+        else:
+            real_target = torch.full_like(d_real, real_label)
+            fake_target = torch.zeros_like(d_fake)
+        loss_real = F.binary_cross_entropy_with_logits(d_real, real_target)
+        loss_fake = F.binary_cross_entropy_with_logits(d_fake, fake_target)
     wrapper.update_params(loss_real + loss_fake)
     log_vars['disc.loss_real'] = to_float(loss_real)
     log_vars['disc.loss_fake'] = to_float(loss_fake)
