@@ -103,3 +103,40 @@ def test_assgan_trains_with_the_critic_gate():
     for seed in (1, 2):
         model.train_step(make_batch(2, 4, seed=seed), optim)
     assert model.gate.bank_ptr.item() == 3 * 2 * 4
+
+
+def test_corruptions_have_known_varied_errors_and_repeat_on_resume():
+    from bus_mm.models.gates.error_map_gate import corrupt_masks
+    real = square(8, 8, 12, n=40)
+    out = corrupt_masks(real, torch.Generator().manual_seed(0))
+    assert out.shape == real.shape and set(out.unique().tolist()) <= {0, 1}
+    wrong = (out != real).float().mean(dim=(1, 2, 3))
+    assert (wrong > 0).float().mean() > 0.8  # nearly all are corrupted
+    assert wrong.std() > 0.01  # by different amounts
+    area = out.sum(dim=(1, 2, 3))
+    assert (area == 0).any() and (area > 144).any() and (area < 144).any()
+    # the gate draws from its own generator, seeded by its step count
+    gate, twin = ErrorMapGate(), ErrorMapGate()
+    gate.corrupted(real)
+    twin.load_state_dict(gate.state_dict())
+    state = torch.random.get_rng_state()
+    assert torch.equal(gate.corrupted(real), twin.corrupted(real))
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert gate.steps.item() == 2
+    assert not torch.equal(gate.corrupted(real), gate.corrupted(real))
+
+
+def test_without_corruptions_d_sees_only_ground_truth_and_fakes():
+    disc = MODELS.build(
+        dict(type='PatchDiscriminator', in_channels=4, base_channels=4))
+    seen = []
+    disc.register_forward_hook(lambda m, i, o: seen.append(len(o)))
+    optim = make_optim(type('M', (), dict(
+        generator_a=None, generator_b=None, discriminator=disc))())
+    real = square(8, 8, 12, n=2)
+    for corrupt, n in ((False, 4), (True, 6)):
+        gate = ErrorMapGate(corrupt_real=corrupt)
+        discriminator_step(disc, gate, optim['discriminator'], real,
+                           torch.rand(2, 3, H, H), {'a': (real * 0.9, 0.5)},
+                           1.0, {})
+        assert seen[-1] == n

@@ -41,18 +41,24 @@ def discriminator_step(discriminator: nn.Module, gate, wrapper, real: Tensor,
         float: D's loss.
     """
     nl = real.shape[0]
+    reals = [real]
     if gate.regresses_error:  # only labeled fakes have a known error map
         fakes = {k: (prob[:nl], thr) for k, (prob, thr) in fakes.items()}
-    inputs = [gate.d_input(real, image[:nl])] + [
+        if gate.corrupt_real:
+            reals.append(gate.corrupted(real))
+    inputs = [gate.d_input(r, image[:nl]) for r in reals] + [
         gate.d_input(prob.detach().float(), image[:prob.shape[0]], thr)
         for prob, thr in fakes.values()]
     with wrapper.optim_context(discriminator):
         d_out = discriminator(torch.cat(inputs))
-        d_real, d_fake = d_out[:nl], d_out[nl:]
+        d_real, d_fake = d_out[:nl], d_out[nl * len(reals):]
         if gate.regresses_error:
-            real_target = torch.zeros_like(d_real)
+            size = d_out.shape[-2:]
+            real_target = torch.cat([error_targets(r, real, size)
+                                     for r in reals]).to(d_out.dtype)
+            d_real = d_out[:nl * len(reals)]
             fake_target = torch.cat([
-                error_targets(prob > thr, real, d_out.shape[-2:])
+                error_targets(prob > thr, real, size)
                 for prob, thr in fakes.values()]).to(d_fake.dtype)
             log_vars['disc.critic_mae'] = critic_error(d_fake, fake_target)
         else:
