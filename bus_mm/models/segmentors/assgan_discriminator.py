@@ -51,12 +51,12 @@ def discriminator_step(discriminator: nn.Module, gate, wrapper, real: Tensor,
         for prob, thr in fakes.values()]
     with wrapper.optim_context(discriminator):
         d_out = discriminator(torch.cat(inputs))
-        d_real, d_fake = d_out[:nl], d_out[nl * len(reals):]
+        n_real = nl * len(reals)
+        d_real, d_fake = d_out[:n_real], d_out[n_real:]
         if gate.regresses_error:
             size = d_out.shape[-2:]
             real_target = torch.cat([error_targets(r, real, size)
                                      for r in reals]).to(d_out.dtype)
-            d_real = d_out[:nl * len(reals)]
             fake_target = torch.cat([
                 error_targets(prob > thr, real, size)
                 for prob, thr in fakes.values()]).to(d_fake.dtype)
