@@ -84,6 +84,11 @@ class DiscriminatorGate:
     #: D is a critic that regresses the error map (:class:`ErrorMapGate`)
     #: instead of telling real masks from fakes.
     regresses_error = False
+    #: The gate scores with D (without D, ASSGAN accepts everything) and
+    #: does not need the other generator's prediction
+    #: (:class:`AgreementGate` turns both around).
+    needs_discriminator = True
+    uses_partner = False
 
     def __init__(self,
                  gamma: float = 0.5,

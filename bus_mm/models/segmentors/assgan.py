@@ -203,6 +203,13 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 MODELS.build(discriminator)
         if self.discriminator is not None:
             self.gate.check_discriminator(self.discriminator)
+        if self.gate.uses_partner and self.generator_b is None:
+            raise ValueError(f'ASSGAN: {type(self.gate).__name__} judges a '
+                             "prediction by the other generator's; set "
+                             'model.generator_b or choose another gate.')
+        # whether a gate judges (else every pseudo-label is accepted)
+        self._gated = self.discriminator is not None or \
+            not self.gate.needs_discriminator
         if self.gate.regresses_error and self.lambda_adv > 0:
             raise ValueError(
                 f'ASSGAN: {type(self.gate).__name__} trains D as a critic '
@@ -324,7 +331,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 out['accepted'].sum().item()) if semi else 0.
             if semi and out.get('scores') is not None:
                 log_vars[f'score_unlabeled_{k}'] = to_float(out['scores'])
-        if semi and self.discriminator is not None:
+        if semi and self._gated:
             log_vars.update(self.gate.log_vars())
         log_vars['loss'] = total
         log_vars.move_to_end('loss', last=False)
@@ -372,11 +379,13 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                             d_out, torch.ones_like(d_out))
             if semi:
                 adv_unl = d_out is not None and n_fake > nl
+                partner = outs[[n for n in names if n != name][0]] \
+                    if gate.uses_partner else None
                 self._judge(name, out, x[nl:], batch[nl:], valid[nl:],
-                            d_out[nl:] if adv_unl else None)
+                            d_out[nl:] if adv_unl else None, partner)
         if not semi:
             return losses
-        if self.pairwise_gate and len(names) == 2 and disc is not None:
+        if self.pairwise_gate and len(names) == 2 and self._gated:
             oa, ob = (outs[n] for n in names)
             oa['accepted'], ob['accepted'] = pairwise_rule(
                 oa['accepted'], ob['accepted'], oa['scores'], ob['scores'])
@@ -393,13 +402,19 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
 
     def _judge(self, name: str, out: dict, image: Tensor,
                samples: SampleList, valid: Tensor,
-               d_logits: Optional[Tensor]) -> None:
+               d_logits: Optional[Tensor],
+               partner: Optional[dict] = None) -> None:
         """The gate's verdict on ``name``'s unlabeled predictions (in
-        ``out``), and the audit of its pseudo-labels where masks exist."""
-        prob = out['prob'][-len(samples):]
+        ``out``; ``partner``: the other generator's, for gates that compare
+        them), and the audit of its pseudo-labels where masks exist."""
+        n = len(samples)
+        prob = out['prob'][-n:]
+        extra = {} if partner is None else dict(
+            partner=partner['prob'][-n:], partner_threshold=partner['thr'])
         decision = accept_all(prob, valid, out['thr']) \
-            if self.discriminator is None else self.gate.judge(
-                self.discriminator, prob, image, valid, out['thr'], d_logits)
+            if not self._gated else self.gate.judge(
+                self.discriminator, prob, image, valid, out['thr'], d_logits,
+                **extra)
         out['scores'], out['accepted'], out['labels'] = decision
         audit = audit_pseudo_labels(samples, out['labels'], out['scores'],
                                     out['accepted'])
