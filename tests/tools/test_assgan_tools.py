@@ -162,3 +162,38 @@ def test_audit_and_gamma_bad_input_fail_before_training(phantom_root,
                     '--work-dir', str(tmp_path / 'u'), '--audit-gate',
                     check=False)
     assert proc.returncode != 0 and '--audit-gate' in proc.stderr
+
+
+def test_gate_score_audit_scores_every_unlabeled_prediction(assgan_run,
+                                                            tmp_path):
+    import csv
+    work, opts, _ = assgan_run
+    out_csv, out_json = tmp_path / 'scores.csv', tmp_path / 'scores.jsonl'
+    proc = run_tool('tools/gate_score_audit.py', CONFIG,
+                    osp.join(work, 'iter_4.pth'), '--csv', str(out_csv),
+                    '--json', str(out_json), '--cfg-options', *opts)
+    rows = list(csv.DictReader(open(out_csv)))
+    unlabeled = json.load(open(osp.join(work, 'split.json')))['unlabeled']
+    assert len(rows) == 2 * len(unlabeled)
+    assert {r['sample_id'] for r in rows} == set(unlabeled)
+    for r in rows:
+        assert 0. <= float(r['iou']) <= 1. and 0. <= float(r['d']) <= 1.
+    # agreement is symmetric: the same pair of masks for both generators
+    by = {(r['generator'], r['sample_id']): float(r['agree']) for r in rows}
+    assert all(by['generator_a', s] == by['generator_b', s]
+               for s in unlabeled)
+    lines = [json.loads(line) for line in open(out_json)]
+    assert [d['generator'] for d in lines] == ['generator_a', 'generator_b']
+    assert set(lines[0]['scores']) == {'d', 'agree', 'certainty', 'area'}
+    assert 'top-bottom IoU' in proc.stdout
+
+
+def test_gate_score_audit_refuses_bad_input(assgan_run, tmp_path):
+    work, opts, _ = assgan_run
+    proc = run_tool('tools/gate_score_audit.py', CONFIG,
+                    str(tmp_path / 'missing.pth'), check=False)
+    assert proc.returncode != 0 and 'missing.pth' in proc.stderr
+    proc = run_tool('tools/gate_score_audit.py',
+                    'configs/assgan/assgan_phantom-demo_1gen.py',
+                    osp.join(work, 'iter_4.pth'), check=False)
+    assert proc.returncode != 0 and 'generator_b' in proc.stderr

@@ -6,7 +6,7 @@ D of the paper and bus_mm's default score unlabeled predictions with a
 Spearman rho of 0.0-0.3 against their true IoU, GCT's error-map critic
 (:class:`ErrorMapGate`) 0.1-0.4, all on 15 labeled images. An offline audit
 of six trained busi-dev runs (3 folds x 2 seeds, last checkpoint, both
-generators; ``scripts/assgan_score_audit.py``) measured the alternatives on
+generators; ``tools/gate_score_audit.py``) measured the alternatives on
 the same predictions:
 
 =========================================  ==========  ===================

@@ -250,6 +250,28 @@ def accept_all(prob: Tensor, valid: Tensor,
                                          device=prob.device), labels)
 
 
+def gate_verdict(gate: DiscriminatorGate,
+                 discriminator: Optional[nn.Module],
+                 prob: Tensor,
+                 image: Optional[Tensor],
+                 valid: Tensor,
+                 threshold: float = 0.5,
+                 d_logits: Optional[Tensor] = None,
+                 partner: Optional[Tensor] = None,
+                 partner_threshold: float = 0.5) -> GateDecision:
+    """The verdict on one generator's unlabeled predictions ``prob``:
+    ``gate``'s when it can judge (D exists, or the gate needs none, as
+    :class:`AgreementGate`), else :func:`accept_all` (no D: the "2
+    generators" ablation). ``partner``: the other generator's probabilities
+    on the same images (for gates with ``uses_partner``)."""
+    if discriminator is None and gate.needs_discriminator:
+        return accept_all(prob, valid, threshold)
+    extra = dict(partner=partner, partner_threshold=partner_threshold) \
+        if gate.uses_partner else {}
+    return gate.judge(discriminator, prob, image, valid, threshold, d_logits,
+                      **extra)
+
+
 def pairwise_rule(accepted_a: Tensor, accepted_b: Tensor, scores_a: Tensor,
                   scores_b: Tensor):
     """GCT's rule on top of a gate: an accepted prediction teaches the other

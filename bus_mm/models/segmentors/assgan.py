@@ -44,7 +44,7 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from ...evaluation.gate_audit import audit_pseudo_labels, oracle_verdict
-from ..gates import accept_all, build_gate, pairwise_rule
+from ..gates import build_gate, gate_verdict, pairwise_rule
 from .assgan_discriminator import discriminator_step
 from .assgan_inference import GeneratorPairPredictor
 from .assgan_generators import (build_generator, check_batch, frozen,
@@ -321,9 +321,14 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                 semi, log_vars)
         train_d = not semi or self.train_d_in_semi
         if self.discriminator is not None and nl > 0 and train_d:
-            total += self._discriminator_step(optim_wrapper, outs, x,
-                                              batch[:nl], valid, n_fake,
-                                              log_vars)
+            # Eq. 3: D learns real = ground truth, fake = generator masks
+            real = torch.stack([(s.gt_sem_seg.data == 1) for s in batch[:nl]
+                                ]).to(x.device).float() * valid[:nl]
+            fakes = {_SHORT[n]: (outs[n]['prob'][:n_fake], outs[n]['thr'])
+                     for n in names}
+            total += discriminator_step(
+                self.discriminator, self.gate, optim_wrapper['discriminator'],
+                real, x, fakes, self.real_label, log_vars)
         log_vars['num_unlabeled'] = float(nu)
         for name in names:
             k, out = _SHORT[name], outs[name]
@@ -408,30 +413,14 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         ``out``; ``partner``: the other generator's, for gates that compare
         them), and the audit of its pseudo-labels where masks exist."""
         n = len(samples)
-        prob = out['prob'][-n:]
-        extra = {} if partner is None else dict(
-            partner=partner['prob'][-n:], partner_threshold=partner['thr'])
-        decision = accept_all(prob, valid, out['thr']) \
-            if not self._gated else self.gate.judge(
-                self.discriminator, prob, image, valid, out['thr'], d_logits,
-                **extra)
+        decision = gate_verdict(
+            self.gate, self.discriminator, out['prob'][-n:], image, valid,
+            out['thr'], d_logits, *(() if partner is None else
+                                    (partner['prob'][-n:], partner['thr'])))
         out['scores'], out['accepted'], out['labels'] = decision
         audit = audit_pseudo_labels(samples, out['labels'], out['scores'],
                                     out['accepted'])
         if self.oracle_gate:
-            out['accepted'], audit = oracle_verdict(audit, len(samples),
-                                                    self.gamma, prob.device)
+            out['accepted'], audit = oracle_verdict(audit, n, self.gamma,
+                                                    valid.device)
         self.last_audit[_SHORT[name]] = audit
-
-    def _discriminator_step(self, optim_wrapper, outs: dict, x: Tensor,
-                            lab_samples: SampleList, valid: Tensor,
-                            n_fake: int, log_vars: dict) -> float:
-        """D learns real = ground truth, fake = generator masks (Eq. 3)."""
-        nl = len(lab_samples)
-        real = torch.stack([(s.gt_sem_seg.data == 1) for s in lab_samples
-                            ]).to(x.device).float() * valid[:nl]
-        fakes = {_SHORT[n]: (outs[n]['prob'][:n_fake], outs[n]['thr'])
-                 for n in self.generator_names}
-        return discriminator_step(self.discriminator, self.gate,
-                                  optim_wrapper['discriminator'], real, x,
-                                  fakes, self.real_label, log_vars)
