@@ -1,8 +1,8 @@
 # ASSGAN, the paper's headline setting (Zhai et al. 2022, Sec. 3-4, Table 1):
 # SDBUI-style folder data, 320x320, 15% labeled = 195 labeled + 1110 unlabeled
 # training images, 150 val, 350 test; ResNet-101 DeepLabV3+ (G1) and PSPNet
-# (G2); Adam 1e-4 per network; QuantileGate gamma 0.2 and D a judge only
-# (the paper: D score > 0.5 and L_adv); 200 supervised + 500 semi-supervised
+# (G2); Adam 1e-4 per network; AgreementGate gamma 0.5 and no D (the paper:
+# D score > 0.5 and L_adv, see assgan_sdbui_15pct_paper-gate.py); 200 supervised + 500 semi-supervised
 # epochs.
 #
 # Data: put the 1805 images at data/SDBUI/images/<id>.png and masks at

@@ -696,7 +696,8 @@ def bench_assgan(ctx: Context, device: str, out: dict) -> None:
             gcfg['test_cfg'] = dict(mode='whole')
         gens[name] = build_model(gcfg, device)
     params += [dict(model=f'ASSGAN {n}', params=num_params(getattr(
-        assgan, n))) for n in (*names, 'discriminator')]
+        assgan, n))) for n in (*names, 'discriminator')
+        if getattr(assgan, n) is not None]
     params.append(dict(model='ASSGAN total', params=num_params(assgan)))
     short = {n: f'G_{n[-1]} ({type(gens[n].decode_head).__name__})'
              for n in names}
@@ -748,8 +749,9 @@ def bench_assgan(ctx: Context, device: str, out: dict) -> None:
                 acc = np.array(accepted[ctx.warmup:], dtype=float)
                 note += (f'; pseudo-labels accepted per iter a/b: '
                          f'{acc[:, 0].mean():.1f}/{acc[:, 1].mean():.1f} of '
-                         f'{nu}' + (' (random D)' if force_gamma is None else
-                                    ' (gamma=0)'))
+                         f'{nu}' + (f' ({type(assgan.gate).__name__}, '
+                                    'untrained nets)' if force_gamma is None
+                                    else ' (gamma=0)'))
             else:
                 note += ' (unlabeled unused)'
             rows.append(make_row(f'ASSGAN iter, {title}', device, t,
@@ -762,10 +764,11 @@ def bench_assgan(ctx: Context, device: str, out: dict) -> None:
                     'sum of medians', prec),
             derived('overhead ASSGAN / (G_a + G_b), supervised phase',
                     device, ms['supervised'] / base, 'x',
-                    'adds the D step (and L_adv when lambda_adv > 0)', prec),
+                    'adds the D step (and L_adv when lambda_adv > 0), '
+                    'if the config has a D', prec),
             derived('overhead ASSGAN / (G_a + G_b), semi phase', device,
                     ms['semi'] / base, 'x',
-                    'adds unlabeled forwards, D gating, L_semi on the '
+                    'adds unlabeled forwards, the gate, L_semi on the '
                     'accepted pseudo-labels', prec),
             derived('overhead ASSGAN / (G_a + G_b), semi phase, all '
                     'accepted', device, ms['semi_all'] / base, 'x',

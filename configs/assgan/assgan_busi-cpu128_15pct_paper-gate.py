@@ -4,6 +4,10 @@
 # behaviour). Measured pitfall: D learns "is the background exactly 0?" and
 # accepts almost nothing (README, ASSGAN gate study).
 _base_ = ['./assgan_busi-cpu128_15pct.py']
-model = dict(gate=dict(_delete_=True, type='PaperGate'),
+model = dict(discriminator=dict(_delete_=True, type='PatchDiscriminator',
+                                in_channels=1, base_channels=16),
+             gate=dict(_delete_=True, type='PaperGate'),
              gamma=0.5, lambda_adv=0.01,
              adv_on_unlabeled=False, train_d_in_semi=True)
+# D's optimizer (the defaults have no D)
+optim_wrapper = dict(discriminator=dict(_delete_=True, optimizer=dict(lr=1e-4)))

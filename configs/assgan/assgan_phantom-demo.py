@@ -61,11 +61,8 @@ model = dict(
     generator_b=dict(
         backbone=_r18,
         decode_head=dict(in_channels=128, channels=32, loss_decode=_loss),
-        auxiliary_head=dict(in_channels=64, channels=16)),
-    discriminator=dict(base_channels=16))
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-3),
-    discriminator=dict(optimizer=dict(lr=1e-4)))
+        auxiliary_head=dict(in_channels=64, channels=16)))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 max_iters = 600
 semi_start = 300
 train_cfg = dict(max_iters=max_iters, val_interval=150)

@@ -33,10 +33,29 @@ def test_semi_phase_is_500_passes_over_the_unlabeled_images(
     'configs/assgan/assgan_busi-320_15pct', 'configs/assgan_sdbui_15pct'])
 def test_default_gate_and_paper_gate_twin(name):
     cfg = Config.fromfile(osp.join(REPO, name + '.py'))
-    assert cfg.model.gate.type == 'QuantileGate' and cfg.model.gamma == 0.2
-    assert cfg.model.lambda_adv == 0.0
-    assert cfg.model.adv_on_unlabeled and not cfg.model.train_d_in_semi
+    # the default: the generators' agreement judges, no D, no D optimizer
+    assert cfg.model.gate.type == 'AgreementGate' and cfg.model.gamma == 0.5
+    assert cfg.model.discriminator is None
+    assert cfg.optim_wrapper.get('discriminator') is None
     paper = Config.fromfile(osp.join(REPO, name + '_paper-gate.py'))
     assert dict(paper.model.gate) == dict(type='PaperGate')
+    assert paper.model.discriminator.type == 'PatchDiscriminator'
+    assert paper.optim_wrapper.discriminator is not None
     assert paper.model.gamma == 0.5 and paper.model.lambda_adv == 0.01
     assert not paper.model.adv_on_unlabeled and paper.model.train_d_in_semi
+
+
+@pytest.mark.parametrize('suffix,gate,gamma,has_d', [
+    ('_2gen', 'AgreementGate', 0.0, False),    # accept-all: gamma 0
+    ('_d-gate', 'QuantileGate', 0.2, True),    # round 4's default
+    ('_1gen', 'MaskQualityGate', 0.5, False),  # no partner to agree with
+    ('_1gen-gan', 'MaskQualityGate', 0.5, True),
+])
+def test_ablation_twins_of_the_busi_cpu_config(suffix, gate, gamma, has_d):
+    cfg = Config.fromfile(osp.join(
+        REPO, f'configs/assgan/assgan_busi-cpu128_15pct{suffix}.py'))
+    assert cfg.model.gate.type == gate and cfg.model.gamma == gamma
+    assert (cfg.model.discriminator is not None) == has_d
+    assert (cfg.optim_wrapper.get('discriminator') is not None) == has_d
+    if suffix == '_1gen-gan':
+        assert cfg.model.lambda_adv > 0  # the GAN row needs L_adv

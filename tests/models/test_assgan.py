@@ -360,6 +360,18 @@ def test_pixel_gate_ignores_unconfident_pixels(monkeypatch):
         assert (labels[..., :SIZE // 2] <= 1).all()
 
 
+def test_algorithm_2_leaves_d_untouched_by_default():
+    """Algorithm 2 (line 15) updates G_1 and G_2 only: with the default
+    train_d_in_semi=False, D's weights survive a semi step bit for bit."""
+    torch.manual_seed(0)
+    model = build(semi_start=0, gamma=0.0)
+    disc = snapshot(model.discriminator)
+    log = model.train_step(make_batch(2, 2), make_optim(model))
+    assert same(snapshot(model.discriminator), disc)
+    assert not any(k.startswith('disc.') for k in log)
+    assert log['loss_semi_a'] > 0
+
+
 def test_no_unlabeled_compute_before_semi_start():
     torch.manual_seed(0)
     model = build(semi_start=5, gamma=0.0)

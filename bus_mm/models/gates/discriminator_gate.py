@@ -250,13 +250,9 @@ def accept_all(prob: Tensor, valid: Tensor,
                                          device=prob.device), labels)
 
 
-def gate_verdict(gate: DiscriminatorGate,
-                 discriminator: Optional[nn.Module],
-                 prob: Tensor,
-                 image: Optional[Tensor],
-                 valid: Tensor,
-                 threshold: float = 0.5,
-                 d_logits: Optional[Tensor] = None,
+def gate_verdict(gate: DiscriminatorGate, discriminator: Optional[nn.Module],
+                 prob: Tensor, image: Optional[Tensor], valid: Tensor,
+                 threshold: float = 0.5, d_logits: Optional[Tensor] = None,
                  partner: Optional[Tensor] = None,
                  partner_threshold: float = 0.5) -> GateDecision:
     """The verdict on one generator's unlabeled predictions ``prob``:
