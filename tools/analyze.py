@@ -252,11 +252,15 @@ def analyze_run(work_dir: str, out_dir: str, args) -> List[str]:
     from bus_mm.visualization.gate_audit import plot_gate_audit
     written = plot_training_curves(work_dir, out_dir)
     if osp.isfile(osp.join(work_dir, 'gate_audit.jsonl')):
+        from mmseg.registry import MODELS
+        from bus_mm.models.gates import QuantileGate
         gate, gamma = run_gate(work_dir)
-        # QuantileGate's gamma is a share of recent scores, not a score
-        written += plot_gate_audit(
-            work_dir, out_dir,
-            gamma=None if gate in ('QuantileGate', 'ErrorMapGate') else gamma)
+        # a QuantileGate's (and its subclasses') gamma is a share of recent
+        # scores, not a score: no threshold line
+        cls = MODELS.get(gate)
+        share = isinstance(cls, type) and issubclass(cls, QuantileGate)
+        written += plot_gate_audit(work_dir, out_dir,
+                                   gamma=None if share else gamma)
     written += write_cases(work_dir, out_dir, args.cases)
     cur = args.curriculum or osp.join(work_dir, 'curriculum')
     if osp.isfile(osp.join(cur, 'curriculum_meta.json')):
