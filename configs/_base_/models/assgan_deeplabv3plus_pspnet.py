@@ -52,7 +52,7 @@ model = dict(
     # other generator's prediction on the same image; the least-agreeing
     # gamma = 50% of recent predictions are rejected (about half pass, as in
     # the paper's Table 2). On busi-dev its score tracked the true IoU of the
-    # pseudo-labels with Spearman rho 0.70-0.79, where every discriminator we
+    # pseudo-labels with Spearman rho 0.68-0.75, where every discriminator we
     # trained reached 0.1-0.4 (README, "ASSGAN's trust gate", round 5), so
     # the default has no D (no L_adv, no D step). The paper's D is one config
     # away: `*_paper-gate.py` (soft maps, L_adv, D trained through
