@@ -67,9 +67,13 @@ def test_bad_options_and_missing_partner_are_refused():
     with pytest.raises(ValueError, match='generator_b'):
         AgreementGate().judge(None, _square(2, 2), None,
                               torch.ones(2, 1, 8, 8))
-    # ASSGAN refuses it with one generator, before training starts
+    # ASSGAN refuses it with one generator, before training starts, and
+    # with GCT's pairwise rule (both generators get the same score, so the
+    # rule would silently reject everything)
     with pytest.raises(ValueError, match='generator_b'):
         build(two=False, gate=dict(type='AgreementGate'))
+    with pytest.raises(ValueError, match='pairwise_gate=False'):
+        build(disc=False, pairwise_gate=True, gate=dict(type='AgreementGate'))
 
 
 def test_registered_and_in_the_checkpoint():

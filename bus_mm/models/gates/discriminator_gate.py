@@ -250,6 +250,29 @@ def accept_all(prob: Tensor, valid: Tensor,
                                          device=prob.device), labels)
 
 
+def check_gate_setup(gate: DiscriminatorGate,
+                     discriminator: Optional[nn.Module], two_generators: bool,
+                     lambda_adv: float, pairwise: bool) -> None:
+    """Refuse, before training, a gate that cannot work in this ASSGAN:
+    D's input channels (:meth:`DiscriminatorGate.check_discriminator`), a
+    gate that compares the generators without a second one or under GCT's
+    pairwise rule (both get the same score, so the rule would reject
+    everything), a critic D with an adversarial loss."""
+    name = type(gate).__name__
+    if discriminator is not None:
+        gate.check_discriminator(discriminator)
+    if gate.uses_partner and (not two_generators or pairwise):
+        raise ValueError(
+            f"ASSGAN: {name} judges a prediction by the other generator's "
+            '(one score for both): it needs model.generator_b and '
+            'pairwise_gate=False.')
+    if gate.regresses_error and lambda_adv > 0:
+        raise ValueError(
+            f'ASSGAN: {name} trains D as a critic of the error map, which '
+            f'has no adversarial loss; set model.lambda_adv=0 (got '
+            f'{lambda_adv}).')
+
+
 def gate_verdict(gate: DiscriminatorGate, discriminator: Optional[nn.Module],
                  prob: Tensor, image: Optional[Tensor], valid: Tensor,
                  threshold: float = 0.5, d_logits: Optional[Tensor] = None,

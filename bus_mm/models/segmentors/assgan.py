@@ -13,7 +13,8 @@ trained together:
   ``BCE(D(y), real) + BCE(D(G_k(x)), fake)`` (Eq. 3).
 * Semi-supervised step (Algorithm 2, once enabled): both generators predict
   the unlabeled images, the trust gate (``bus_mm.models.gates``) scores each
-  prediction with D, and an accepted prediction becomes a hard pseudo-label
+  prediction (with D, or, for the configs' default :class:`AgreementGate`,
+  by its agreement with the other generator), and an accepted prediction becomes a hard pseudo-label
   for the OTHER generator (Eq. 4), trained through that generator's own
   decode loss. Rejected predictions contribute nothing.
 
@@ -44,7 +45,8 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from ...evaluation.gate_audit import audit_pseudo_labels, oracle_verdict
-from ..gates import build_gate, gate_verdict, pairwise_rule
+from ..gates import (build_gate, check_gate_setup, gate_verdict,
+                     pairwise_rule)
 from .assgan_discriminator import discriminator_step
 from .assgan_inference import GeneratorPairPredictor
 from .assgan_generators import (build_generator, check_batch, frozen,
@@ -79,12 +81,14 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         generator_b (dict, optional): Config of G_2, same rules. None gives
             the single-generator ablations. Defaults to None.
         discriminator (dict, optional): Config of D. None disables the GAN:
-            no L_adv, no D step, and every pseudo-label is accepted.
+            no L_adv, no D step, and every pseudo-label is accepted unless
+            the gate needs no D (:class:`AgreementGate`).
             Defaults to ``dict(type='PatchDiscriminator', in_channels=1)``.
-        gate (dict | str): The trust gate (``bus_mm.models.gates``):
-            ``dict(type='MaskQualityGate')`` (default), ``'PaperGate'`` or
-            ``'PixelGate'`` configs; the strings ``'image'`` / ``'pixel'``
-            name the paper-literal gates.
+        gate (dict | str): The trust gate (``bus_mm.models.gates``), a
+            config of ``MaskQualityGate`` (default), ``PaperGate``,
+            ``PixelGate``, ``QuantileGate``, ``ErrorMapGate`` or
+            ``AgreementGate`` (the shipped configs' default); the strings
+            ``'image'`` / ``'pixel'`` name the paper-literal gates.
         gamma (float, optional): Overrides the gate's threshold (in
             [0, 1]); also settable as ``model.gamma``. Defaults to None.
         lambda_adv (float): Weight of L_adv. Defaults to 0.01 (Hung et al.).
@@ -201,20 +205,12 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         with torch.random.fork_rng(devices=[]):
             self.discriminator = None if discriminator is None else \
                 MODELS.build(discriminator)
-        if self.discriminator is not None:
-            self.gate.check_discriminator(self.discriminator)
-        if self.gate.uses_partner and self.generator_b is None:
-            raise ValueError(f'ASSGAN: {type(self.gate).__name__} judges a '
-                             "prediction by the other generator's; set "
-                             'model.generator_b or choose another gate.')
+        check_gate_setup(self.gate, self.discriminator,
+                         self.generator_b is not None, self.lambda_adv,
+                         self.pairwise_gate)
         # whether a gate judges (else every pseudo-label is accepted)
         self._gated = self.discriminator is not None or \
             not self.gate.needs_discriminator
-        if self.gate.regresses_error and self.lambda_adv > 0:
-            raise ValueError(
-                f'ASSGAN: {type(self.gate).__name__} trains D as a critic '
-                'of the error map, which has no adversarial loss; set '
-                f'model.lambda_adv=0 (got {self.lambda_adv}).')
         if self.generator_b is None and self.discriminator is None and \
                 self.semi_start is not None:
             warnings.warn('ASSGAN with one generator and no discriminator '
