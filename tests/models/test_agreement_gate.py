@@ -17,8 +17,10 @@ def _square(n, top, size=8, side=4):
 def test_agreement_is_the_iou_of_the_two_hard_masks():
     a = torch.zeros(3, 1, 4, 4, dtype=torch.bool)
     b = torch.zeros(3, 1, 4, 4, dtype=torch.bool)
-    a[0, :, :2, :2] = True; b[0, :, :2, :] = True      # 4 / 8
-    a[1, :, :2, :2] = True; b[1, :, 2:, 2:] = True     # disjoint
+    a[0, :, :2, :2] = True
+    b[0, :, :2, :] = True       # overlap 4 of a union of 8
+    a[1, :, :2, :2] = True
+    b[1, :, 2:, 2:] = True      # disjoint
     valid = torch.ones(3, 1, 4, 4)
     got = mask_agreement(a, b, valid, empty_score=0.3)
     assert got.tolist() == pytest.approx([0.5, 0.0, 0.3])  # [2]: both empty
