@@ -106,7 +106,8 @@ def main(argv=None):
     import bus_mm  # noqa: F401  (registers modules)
     from bus_mm.models.segmentors.assgan_generators import (
         lesion_prob, lesion_threshold, run_generator)
-    from bus_mm.models.gates.agreement_gate import mask_agreement
+    from bus_mm.evaluation.gate_audit import mask_iou
+    from bus_mm.models.gates import gate_judges, mask_agreement
 
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint {args.checkpoint!r} not found')
@@ -125,8 +126,7 @@ def main(argv=None):
     load_checkpoint(model, args.checkpoint, map_location='cpu',
                     logger='silent')
     model.eval()
-    gate_ok = model.discriminator is not None or \
-        not model.gate.needs_discriminator
+    gate_ok = gate_judges(model.gate, model.discriminator)
     names = model.generator_names
     rows: List[dict] = []
     bar = ProgressBar(len(dataset))
@@ -157,13 +157,11 @@ def main(argv=None):
                                             x, valid, thr[name], None,
                                             **extra).scores
                 for k, sample in enumerate(samples):
-                    gt = sample.gt_audit_seg.data[0] == 1
-                    union = (mask[k, 0] | gt).sum().item()
+                    gt = sample.gt_audit_seg.data[0].numpy() == 1
                     rows.append(dict(
                         sample_id=sample.metainfo.get('sample_id', ''),
                         generator=name,
-                        iou=1.0 if union == 0 else
-                        (mask[k, 0] & gt).sum().item() / union,
+                        iou=mask_iou(mask[k, 0].numpy(), gt),
                         d=float('nan') if gate is None else float(gate[k]),
                         agree=float(agree[k]),
                         certainty=float((2 * prob[name][k] - 1).abs().mean()),

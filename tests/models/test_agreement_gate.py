@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from bus_mm.models.gates import AgreementGate, build_gate, mask_agreement
-from tests.models.test_assgan import build, make_batch, make_optim, same, snapshot
+from tests.models.test_assgan import (build, make_batch, make_optim, same,
+                                      snapshot)
 
 
 def _square(n, top, size=8, side=4):

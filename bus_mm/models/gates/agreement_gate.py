@@ -145,5 +145,5 @@ class AgreementGate(QuantileGate):
                                 valid, self.empty_score)
         labels = mask.long()
         labels[valid <= 0] = IGNORE_INDEX
-        return self.rank(GateDecision(scores, torch.ones_like(scores).bool(),
-                                      labels))
+        accepted = torch.ones_like(scores, dtype=torch.bool)
+        return self.rank(GateDecision(scores, accepted, labels))

@@ -273,17 +273,24 @@ def check_gate_setup(gate: DiscriminatorGate,
             f'{lambda_adv}).')
 
 
+def gate_judges(gate: DiscriminatorGate,
+                discriminator: Optional[nn.Module]) -> bool:
+    """Whether ``gate`` can judge (D exists, or the gate needs none, as
+    :class:`AgreementGate`); otherwise every pseudo-label is accepted."""
+    return discriminator is not None or not gate.needs_discriminator
+
+
 def gate_verdict(gate: DiscriminatorGate, discriminator: Optional[nn.Module],
                  prob: Tensor, image: Optional[Tensor], valid: Tensor,
                  threshold: float = 0.5, d_logits: Optional[Tensor] = None,
                  partner: Optional[Tensor] = None,
                  partner_threshold: float = 0.5) -> GateDecision:
     """The verdict on one generator's unlabeled predictions ``prob``:
-    ``gate``'s when it can judge (D exists, or the gate needs none, as
-    :class:`AgreementGate`), else :func:`accept_all` (no D: the "2
-    generators" ablation). ``partner``: the other generator's probabilities
-    on the same images (for gates with ``uses_partner``)."""
-    if discriminator is None and gate.needs_discriminator:
+    ``gate``'s when it can judge (:func:`gate_judges`), else
+    :func:`accept_all` (no D: the "2 generators" ablation). ``partner``:
+    the other generator's probabilities on the same images (for gates with
+    ``uses_partner``)."""
+    if not gate_judges(gate, discriminator):
         return accept_all(prob, valid, threshold)
     extra = dict(partner=partner, partner_threshold=partner_threshold) \
         if gate.uses_partner else {}

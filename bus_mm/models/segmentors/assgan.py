@@ -14,9 +14,10 @@ trained together:
 * Semi-supervised step (Algorithm 2, once enabled): both generators predict
   the unlabeled images, the trust gate (``bus_mm.models.gates``) scores each
   prediction (with D, or, for the configs' default :class:`AgreementGate`,
-  by its agreement with the other generator), and an accepted prediction becomes a hard pseudo-label
-  for the OTHER generator (Eq. 4), trained through that generator's own
-  decode loss. Rejected predictions contribute nothing.
+  by its agreement with the other generator), and an accepted prediction
+  becomes a hard pseudo-label for the OTHER generator (Eq. 4), trained
+  through that generator's own decode loss. Rejected predictions contribute
+  nothing.
 
 Readings we use (see DESIGN.md "ASSGAN"): the gate decides what D sees of a
 mask (soft map for the paper-literal :class:`PaperGate`, the thresholded
@@ -45,8 +46,8 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from ...evaluation.gate_audit import audit_pseudo_labels, oracle_verdict
-from ..gates import (build_gate, check_gate_setup, gate_verdict,
-                     pairwise_rule)
+from ..gates import (build_gate, check_gate_setup, gate_judges,
+                     gate_verdict, pairwise_rule)
 from .assgan_discriminator import discriminator_step
 from .assgan_inference import GeneratorPairPredictor
 from .assgan_generators import (build_generator, check_batch, frozen,
@@ -208,9 +209,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         check_gate_setup(self.gate, self.discriminator,
                          self.generator_b is not None, self.lambda_adv,
                          self.pairwise_gate)
-        # whether a gate judges (else every pseudo-label is accepted)
-        self._gated = self.discriminator is not None or \
-            not self.gate.needs_discriminator
+        self._gated = gate_judges(self.gate, self.discriminator)
         if self.generator_b is None and self.discriminator is None and \
                 self.semi_start is not None:
             warnings.warn('ASSGAN with one generator and no discriminator '
