@@ -55,47 +55,27 @@ other readings are off by more: mmseg's default 1x1 ``InterpConv`` gives
 reading with a (redundant) conv bias before BN, as in the common PyTorch
 U-Net implementations, gives 8,637,345.
 
-Ablations (Table I-III)
------------------------
-``TAICHINET_ABLATIONS`` maps a name to the switches of one row; pass
-``ablation='model3'`` (explicit switches override the preset). Table I's text
-and table disagree on Models 7 and TaiChiNet ("Model 5 + CHead",
-"Model 5 + LS"); the parameter counts (18.33M) show that Model 7 = Model 3 +
-CAtt + CHead and TaiChiNet = Model 7 + curriculum, which is what we encode.
-
-* Model 1 (single U-Net_p) is ``use_negative_path=False``: only the positive
-  path is built (8.63M); it is trained with Dice+BCE against ``G_p`` and
-  predicts ``sigmoid(O_p) > 0.5``. Neck, head and complementary loss need both
-  paths and must be off.
-* Models 2-4 and 6 (two paths, no head) predict with the average of the two
-  paths' lesion probabilities, ``(sigmoid(O_p) + 1 - sigmoid(O_n)) / 2``
-  (``test_cfg.predict_with='mean'``, the automatic choice without a head);
-  with a head the prediction is ``sigmoid(O_p)`` (``'positive'``).
-* ``mutual='consistent'`` (Table II, Cons-ML): both paths learn the lesion
-  (``G_p``), the head reads ``sigmoid`` of the other path without the
-  complement, the loss is the consistency MSE and ``'mean'`` averages
-  ``sigmoid(O_p)`` and ``sigmoid(O_n)``.
-* ``head_variant`` in {'a', 'b', 'c'} selects Fig. 10's heads (Table III).
+Ablations (Table I-III): :mod:`bus_mm.models.segmentors.taichinet_ablations`.
 """
 import copy
 from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-from mmengine.config import ConfigDict
 from mmengine.registry import DefaultScope
-from mmengine.structures import PixelData
 from torch import Tensor
 
 from bus_mm.models.losses.curriculum_part_target import (
     check_part_target, curriculum_part_target)
-from mmseg.models.segmentors import BaseSegmentor, EncoderDecoder
-from mmseg.models.utils import resize
+from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
+from .binary_segmentor import BinarySegmentorMixin, stack_gt
+from .taichinet_ablations import _SWITCHES, TAICHINET_ABLATIONS
+
+__all__ = ['TaiChiNet', 'SUB_UNET', 'TAICHINET_ABLATIONS',
+           'BinarySegmentorMixin', 'stack_gt']
 
 SUB_UNET = dict(
     type='UNet',
@@ -115,165 +95,9 @@ SUB_UNET = dict(
 """The sub-U-Net of Fig. 3 as an mmseg ``UNet`` config (8.63M with the
 1-channel logit conv)."""
 
-_SWITCHES = ('use_negative_path', 'use_c2_attention', 'use_comp_head',
-             'use_comp_loss', 'use_curriculum', 'mutual', 'head_variant')
-
-
-def _row(neg, catt, chead, closs, ls, mutual='complementary', head='c'):
-    return dict(
-        use_negative_path=neg,
-        use_c2_attention=catt,
-        use_comp_head=chead,
-        use_comp_loss=closs,
-        use_curriculum=ls,
-        mutual=mutual,
-        head_variant=head)
-
-
-TAICHINET_ABLATIONS: Dict[str, dict] = {
-    # Table I
-    'model1': _row(False, False, False, False, False),  # U-Net_p, 8.64M
-    'model2': _row(True, False, False, False, False),  # + U-Net_n, 17.28M
-    'model3': _row(True, False, False, True, False),  # M2 + CLoss
-    'model4': _row(True, True, False, False, False),  # M2 + CAtt, 18.33M
-    'model5': _row(True, False, True, True, False),  # M3 + CHead, 17.28M
-    'model6': _row(True, True, False, True, False),  # M3 + CAtt, 18.33M
-    'model7': _row(True, True, True, True, False),  # M3 + CAtt + CHead
-    'taichinet': _row(True, True, True, True, True),  # M7 + LS (curriculum)
-    # Table II: consistent mutual learning (both paths learn the lesion)
-    'taichinet_cons_ml': _row(True, True, True, True, True, 'consistent'),
-    # Table III: complementary heads of Fig. 10 (a) and (b); (c) = taichinet
-    'taichinet_head_a': _row(True, True, True, True, True, head='a'),
-    'taichinet_head_b': _row(True, True, True, True, True, head='b'),
-}
-"""Switches of each ablation row (Tables I-III); ``TaiChiNet(ablation=k)``."""
-
 CURRICULUM_HINT = (
     'run tools/prepare_curriculum.py <unetpp-config> --checkpoint ... '
     '--out <curriculum_dir>, or set use_curriculum=False in the model config')
-
-
-class BinarySegmentorMixin:
-    """Inference plumbing shared by bus_mm's 1-channel segmentors.
-
-    Reuses :class:`EncoderDecoder`'s ``predict``/``inference``
-    (``test_cfg.mode`` 'whole' or 'slide') around the class's
-    ``encode_decode``, which must return a (B, 1, H, W) lesion logit at the
-    input size. :meth:`postprocess_result` follows
-    :meth:`BaseSegmentor.postprocess_result` (padding removal, flip, resize to
-    ``ori_shape``) for ``out_channels=1`` and stores
-
-    * ``pred_sem_seg``: ``sigmoid(logit) > test_cfg.threshold`` (0.5), 0/1;
-    * ``seg_logits``: the 1-channel **logit** map (mmseg's base class would
-      store the sigmoid here; we keep the logit so the name holds and
-      ``sigmoid(seg_logits)`` is the lesion probability).
-
-    Requires attributes ``test_cfg`` (ConfigDict), ``align_corners``,
-    ``out_channels`` (1) and ``size_divisor``.
-    """
-
-    predict = EncoderDecoder.predict
-    inference = EncoderDecoder.inference
-    whole_inference = EncoderDecoder.whole_inference
-    slide_inference = EncoderDecoder.slide_inference
-
-    @staticmethod
-    def _build_test_cfg(test_cfg: OptConfigType, **defaults) -> ConfigDict:
-        cfg = ConfigDict(defaults)
-        cfg.update(test_cfg or {})
-        return cfg
-
-    @property
-    def threshold(self) -> float:
-        """Probability threshold of the lesion class."""
-        return float(self.test_cfg.get('threshold', 0.5))
-
-    def _pad_to_divisor(self, inputs: Tensor) -> Tuple[Tensor, int, int]:
-        """Zero-pad (right/bottom) to a multiple of ``size_divisor``."""
-        h, w = inputs.shape[-2:]
-        d = self.size_divisor
-        pad_h, pad_w = (-h) % d, (-w) % d
-        if pad_h or pad_w:
-            inputs = F.pad(inputs, (0, pad_w, 0, pad_h))
-        return inputs, h, w
-
-    def postprocess_result(self,
-                           seg_logits: Tensor,
-                           data_samples: OptSampleList = None) -> SampleList:
-        """Convert (B, 1, H, W) logits to :obj:`SegDataSample` predictions.
-
-        Args:
-            seg_logits (Tensor): Lesion logits at the (padded) input size.
-            data_samples (list[:obj:`SegDataSample`], optional): Samples whose
-                metainfo (``padding_size``/``img_padding_size``, ``flip``,
-                ``ori_shape``) maps the logits back to the original image.
-
-        Returns:
-            list[:obj:`SegDataSample`]: With ``seg_logits`` (1-channel logit)
-            and ``pred_sem_seg`` (0/1, long) at ``ori_shape``.
-        """
-        batch_size, channels, height, width = seg_logits.shape
-        if channels != 1:
-            raise ValueError(f'{type(self).__name__} predicts one lesion '
-                             f'logit channel, got {channels}')
-        only_prediction = data_samples is None
-        if only_prediction:
-            data_samples = [SegDataSample() for _ in range(batch_size)]
-        for i in range(batch_size):
-            logit = seg_logits[i:i + 1]
-            if not only_prediction:
-                meta = data_samples[i].metainfo
-                pad = meta.get('img_padding_size',
-                               meta.get('padding_size', [0] * 4))
-                left, right, top, bottom = pad
-                logit = logit[:, :, top:height - bottom, left:width - right]
-                if meta.get('flip', False):
-                    direction = meta.get('flip_direction', None)
-                    assert direction in ['horizontal', 'vertical']
-                    logit = logit.flip(dims=(3, ) if direction ==
-                                       'horizontal' else (2, ))
-                if 'ori_shape' in meta:
-                    logit = resize(
-                        logit,
-                        size=meta['ori_shape'],
-                        mode='bilinear',
-                        align_corners=self.align_corners,
-                        warning=False)
-            logit = logit.squeeze(0)
-            pred = (logit.sigmoid() > self.threshold).long()
-            data_samples[i].set_data({
-                'seg_logits': PixelData(data=logit),
-                'pred_sem_seg': PixelData(data=pred)
-            })
-        return data_samples
-
-
-def stack_gt(data_samples: SampleList,
-             key: str,
-             size: Tuple[int, int],
-             pad_val: int = 255) -> Tensor:
-    """Stack ``data_sample.<key>.data`` (1, h, w) to (B, 1, H, W) longs.
-
-    Maps smaller than ``size`` are padded right/bottom with ``pad_val`` (the
-    ignore index), as mmseg's ``stack_batch`` pads ``gt_sem_seg``; the data
-    preprocessor does not pad extra fields such as ``gt_easy_part``.
-    """
-    maps = []
-    for sample in data_samples:
-        if key not in sample:
-            raise KeyError(f'data_sample has no {key}')
-        data = sample.get(key).data
-        if data.dim() == 2:
-            data = data[None]
-        h, w = data.shape[-2:]
-        if h > size[0] or w > size[1]:
-            raise ValueError(f'{key} of size {(h, w)} is larger than the '
-                             f'batch input {tuple(size)}')
-        if (h, w) != tuple(size):
-            data = F.pad(data, (0, size[1] - w, 0, size[0] - h),
-                         value=pad_val)
-        maps.append(data.long())
-    return torch.stack(maps)
 
 
 @MODELS.register_module()

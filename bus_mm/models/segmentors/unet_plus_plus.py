@@ -34,7 +34,7 @@ from mmseg.models.utils import Upsample
 from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
-from .taichinet import BinarySegmentorMixin, stack_gt
+from .binary_segmentor import BinarySegmentorMixin, stack_gt
 
 ArrayLike = Union[np.ndarray, Tensor]
 
