@@ -30,7 +30,8 @@ def test_semi_phase_is_500_passes_over_the_unlabeled_images(
 
 @pytest.mark.parametrize('name', [
     'configs/assgan/assgan_phantom-demo', 'configs/assgan/assgan_busi-cpu128_15pct',
-    'configs/assgan/assgan_busi-320_15pct', 'configs/assgan_sdbui_15pct'])
+    'configs/assgan/assgan_busi-320_15pct', 'configs/assgan_sdbui_15pct',
+    'configs/assgan/assgan_busi-cpu128-r18_15pct'])
 def test_default_gate_and_paper_gate_twin(name):
     cfg = Config.fromfile(osp.join(REPO, name + '.py'))
     # the default: the generators' agreement judges, no D, no D optimizer
@@ -59,3 +60,30 @@ def test_ablation_twins_of_the_busi_cpu_config(suffix, gate, gamma, has_d):
     assert (cfg.optim_wrapper.get('discriminator') is not None) == has_d
     if suffix == '_1gen-gan':
         assert cfg.model.lambda_adv > 0  # the GAN row needs L_adv
+
+
+def test_full_width_rows_use_stock_mmseg_r18_networks():
+    """The full-width rows differ from the width-16 ones only in the
+    generators, and G_a is stock mmseg's DeepLabV3+ R18 (every backbone and
+    head tensor of the same shape) up to the 1-channel lesion logit."""
+    from mmseg.registry import MODELS
+    stem = 'configs/assgan/assgan_busi-cpu128'
+    for suffix in ('', '_sup', '_2gen', '_paper-gate'):
+        full = Config.fromfile(osp.join(REPO, f'{stem}-r18_15pct{suffix}.py'))
+        w16 = Config.fromfile(osp.join(REPO, f'{stem}_15pct{suffix}.py'))
+        for key in ('train_dataloader', 'optim_wrapper', 'train_cfg',
+                    'custom_hooks'):
+            assert full[key] == w16[key], (suffix, key)
+        for key in set(full.model) - {'generator_a', 'generator_b'}:
+            assert full.model[key] == w16.model[key], (suffix, key)
+    cfg = Config.fromfile(osp.join(REPO, f'{stem}-r18_15pct_sup.py'))
+    stock = Config.fromfile(osp.join(
+        REPO, 'configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py'))
+    ours = MODELS.build(cfg.model).generator_a.state_dict()
+    ref = MODELS.build(stock.model).state_dict()
+    logits = {k for k in ref if 'conv_seg' in k}
+    assert set(ours) == set(ref)
+    for k in set(ref) - logits:
+        assert ours[k].shape == ref[k].shape, k
+    assert ours['decode_head.conv_seg.weight'].shape[0] == 1
+    assert ref['decode_head.conv_seg.weight'].shape[0] == 2
