@@ -1,4 +1,5 @@
-# Full-width R18 generators, "2 generators" (Table 9): every pseudo-label is
-# accepted (gamma 0), no D.
-_base_ = ['./assgan_busi-cpu128-r18_15pct.py']
-model = dict(discriminator=None, gamma=0.0)
+# assgan_busi-cpu128_15pct_2gen.py with full-width ResNet-18 generators:
+# "2 generators" (Table 9): every pseudo-label accepted, no D.
+_base_ = ['./assgan_busi-cpu128_15pct_2gen.py',
+          '../_base_/models/assgan_r18_full-width.py']
+model = {{_base_.r18_full_width}}

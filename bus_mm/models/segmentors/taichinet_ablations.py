@@ -27,14 +27,8 @@ _SWITCHES = ('use_negative_path', 'use_c2_attention', 'use_comp_head',
 
 
 def _row(neg, catt, chead, closs, ls, mutual='complementary', head='c'):
-    return dict(
-        use_negative_path=neg,
-        use_c2_attention=catt,
-        use_comp_head=chead,
-        use_comp_loss=closs,
-        use_curriculum=ls,
-        mutual=mutual,
-        head_variant=head)
+    """One row's switches, in the order of ``_SWITCHES``."""
+    return dict(zip(_SWITCHES, (neg, catt, chead, closs, ls, mutual, head)))
 
 
 TAICHINET_ABLATIONS: Dict[str, dict] = {
