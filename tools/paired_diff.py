@@ -18,12 +18,17 @@ figures when the test folds hold normal images (BUSMetric ``normal_*``), and
 the curriculum teacher of each fold (``<fold>/curriculum/curriculum_meta.json``
 of TaiChiNet runs): its val IoU, the shares of the lesions in E_p / H_p /
 missed, and a warning where it is below the reference's (Model 1's) best val
-IoU on the same fold. Example::
+IoU on the same fold. With ``--pixel-shift`` it adds where the predictions
+move: per test image (joined by path within each unit, from the folds'
+``per_image[_<variant>].csv``), the change in false-positive and missed pixels
+against the reference and the Dice change by lesion-size tercile (GT area
+``tp + fn``). Example::
 
     python tools/paired_diff.py work_dirs/power/*-s[01] --ref model1 \\
         --out work_dirs/power/paired_diff.md
 """
 import argparse
+import csv
 import glob
 import json
 import os.path as osp
@@ -58,6 +63,9 @@ def parse_args(argv=None):
     parser.add_argument('--variant', default='model',
                         help="test variant (default: 'model'; ASSGAN: "
                         'generator_a, generator_b, mean)')
+    parser.add_argument('--pixel-shift', action='store_true',
+                        help='also compare the per-image false-positive / '
+                        'missed pixels and Dice by lesion size')
     parser.add_argument('--out', help='also write the Markdown here (and '
                         'the numbers as JSON next to it)')
     return parser.parse_args(argv)
@@ -177,8 +185,60 @@ def teacher_rows(runs: List[str], ref_runs: List[str]) -> List[dict]:
     return rows
 
 
+def per_image(fold_dir: str, variant: str) -> Optional[Dict[str, dict]]:
+    """``{img_path: row}`` of a finished fold's per-image CSV (or None)."""
+    name = 'per_image.csv' if variant == 'model' else \
+        f'per_image_{variant}.csv'
+    path = osp.join(fold_dir, name)
+    if not osp.isfile(osp.join(fold_dir, FOLD_DONE)) or not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return {r['img_path']: r for r in csv.DictReader(f)}
+
+
+def pixel_shift(runs: List[str], ref: str, variant: str) -> List[dict]:
+    """Per group: mean FP / FN pixel change and Dice change by lesion-size
+    tercile against ``ref``, over the test images of the shared units."""
+    dirs = {run_name(r): r for r in runs}
+    images: Dict[str, list] = OrderedDict()  # group -> (area, dfp, dfn, dd)
+    for (group, seed), path in dirs.items():
+        if group == ref or (ref, seed) not in dirs:
+            continue
+        for fold_dir in sorted(glob.glob(osp.join(path, 'fold_*'))):
+            other = per_image(fold_dir, variant)
+            base = per_image(osp.join(dirs[ref, seed],
+                                      osp.basename(fold_dir)), variant)
+            if other is None or base is None:
+                continue
+            if set(other) != set(base):
+                raise SystemExit(f'{fold_dir}: its test images differ from '
+                                 f'{ref} seed {seed} on the same fold; '
+                                 'compare runs of one split')
+            for img, r in base.items():
+                o = other[img]
+                images.setdefault(group, []).append((
+                    int(r['tp']) + int(r['fn']),
+                    int(o['fp']) - int(r['fp']), int(o['fn']) - int(r['fn']),
+                    float(o['Dice']) - float(r['Dice'])))
+    if not images:
+        return []
+    areas = np.concatenate([np.asarray(v)[:, 0] for v in images.values()])
+    cuts = np.quantile(areas, [1 / 3, 2 / 3])
+    rows = []
+    for group, values in images.items():
+        v = np.asarray(values, dtype=float)
+        size = np.digitize(v[:, 0], cuts)  # 0 small, 1 medium, 2 large
+        rows.append(dict(
+            group=group, images=len(v), fp=v[:, 1].mean(),
+            fn=v[:, 2].mean(), cuts=cuts.tolist(),
+            dice_by_size=[v[size == k, 3].mean() if (size == k).any()
+                          else None for k in range(3)]))
+    return rows
+
+
 def report(runs: List[str], ref: str, metrics: List[str],
-           variant: str = 'model') -> Tuple[str, dict]:
+           variant: str = 'model',
+           with_pixel_shift: bool = False) -> Tuple[str, dict]:
     """The Markdown report and its numbers."""
     groups = load_groups(runs, variant)
     if ref not in groups:
@@ -257,6 +317,24 @@ def report(runs: List[str], ref: str, metrics: List[str],
                          f'{fmt(*fp, scale=1, digits=0)} | {rel} | '
                          f'{fmt(*lesion)} |')
         lines.append('')
+    if with_pixel_shift:
+        rows = pixel_shift(runs, ref, variant)
+        data['pixel_shift'] = rows
+        if rows:
+            small, large = rows[0]['cuts']
+            lines += [f'### Where the predictions move (per test image, '
+                      f'against {ref})', '',
+                      f'Lesion size terciles (GT pixels): small < {small:.0f}'
+                      f' <= medium < {large:.0f} <= large.', '',
+                      f'| group - {ref} | images | mean FP pixel change | '
+                      'mean missed-pixel change | Dice change small / '
+                      'medium / large (points) |', '|---|---|---|---|---|']
+            for r in rows:
+                by_size = ' / '.join('-' if d is None else f'{100 * d:+.1f}'
+                                     for d in r['dice_by_size'])
+                lines.append(f'| {r["group"]} | {r["images"]} | '
+                             f'{r["fp"]:+.0f} | {r["fn"]:+.0f} | {by_size} |')
+            lines.append('')
     # teachers
     ref_runs = [r for r in runs if run_name(r)[0] == ref]
     rows = teacher_rows(runs, ref_runs)
@@ -288,7 +366,8 @@ def report(runs: List[str], ref: str, metrics: List[str],
 
 def main(argv=None):
     args = parse_args(argv)
-    text, data = report(args.runs, args.ref, args.metrics, args.variant)
+    text, data = report(args.runs, args.ref, args.metrics, args.variant,
+                        args.pixel_shift)
     print(text)
     if args.out:
         with open(args.out, 'w') as f:

@@ -100,3 +100,37 @@ def test_power_study_script_parses():
     assert subprocess.run(['bash', '-n', script]).returncode == 0
     proc = subprocess.run(['bash', script], capture_output=True, text=True)
     assert proc.returncode != 0 and 'usage' in proc.stderr
+
+
+def write_per_image(run, fold, rows):
+    """rows: (img, tp, fp, fn, dice)."""
+    with open(osp.join(run, f'fold_{fold}', 'per_image.csv'), 'w') as f:
+        f.write('img_path,tp,fp,fn,tn,IoU,Dice\n')
+        for img, tp, fp, fn, dice in rows:
+            f.write(f'{img},{tp},{fp},{fn},0,0,{dice}\n')
+
+
+def test_pixel_shift_by_hand(tmp_path):
+    from tools.paired_diff import main
+    root = str(tmp_path)
+    ref = write_run(root, 'model1-s0', [0.6, 0.6])
+    tc = write_run(root, 'tc-s0', [0.6, 0.6])
+    # GT areas (tp + fn): 10, 100, 1000 on fold 0 and 20, 200, 2000 on fold 1
+    for fold, k in ((0, 1), (1, 2)):
+        write_per_image(ref, fold, [('a', 5 * k, 10, 5 * k, 0.5),
+                                    ('b', 50 * k, 10, 50 * k, 0.6),
+                                    ('c', 900 * k, 0, 100 * k, 0.9)])
+        write_per_image(tc, fold, [('c', 900 * k, 30, 100 * k, 0.8),
+                                   ('b', 40 * k, 4, 60 * k, 0.7),
+                                   ('a', 5 * k, 10, 5 * k, 0.5)])
+    data = main([ref, tc, '--ref', 'model1', '--pixel-shift'])
+    (row, ) = data['pixel_shift']
+    assert row['images'] == 6
+    assert row['fp'] == pytest.approx((0 - 6 + 30) * 2 / 6)
+    assert row['fn'] == pytest.approx((0 + 10 + 0 + 20 + 0 + 0) / 6)
+    # terciles of (10, 100, 1000, 20, 200, 2000): a small, b medium, c large
+    assert row['dice_by_size'] == pytest.approx([0.0, 0.1, -0.1])
+    # runs of another split are refused, naming the fold
+    write_per_image(tc, 1, [('z', 1, 1, 1, 0.1)])
+    with pytest.raises(SystemExit, match='fold_1: its test images differ'):
+        main([ref, tc, '--ref', 'model1', '--pixel-shift'])
