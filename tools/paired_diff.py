@@ -22,7 +22,9 @@ IoU on the same fold. With ``--pixel-shift`` it adds where the predictions
 move: per test image (joined by path within each unit, from the folds'
 ``per_image[_<variant>].csv``), the change in false-positive and missed pixels
 against the reference and the Dice change by lesion-size tercile (GT area
-``tp + fn``). Example::
+``tp + fn``). Folds swept by ``tools/threshold_sweep.py`` also have the
+metrics ``Dice@val_t``, ``IoU@val_t``, ``Dice@oracle_t``, ... (test figures at
+the validation-chosen and at the best threshold). Example::
 
     python tools/paired_diff.py work_dirs/power/*-s[01] --ref model1 \\
         --out work_dirs/power/paired_diff.md
@@ -42,6 +44,7 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 FOLD_DONE = 'cv_fold_metrics.json'
+SWEEP = 'threshold_sweep.json'  # tools/threshold_sweep.py
 SEED_RE = re.compile(r'^(?P<group>.+?)[-_](?:s|seed)(?P<seed>\d+)$')
 
 Unit = Tuple[int, int]  # (fold, seed)
@@ -91,7 +94,11 @@ def load_run(path: str, variant: str) -> Dict[int, dict]:
         if variant not in metrics:
             raise SystemExit(f'{done}: no test variant {variant!r} (has '
                              f'{sorted(metrics)}); pass --variant')
-        out[int(rec['fold'])] = metrics[variant]
+        out[int(rec['fold'])] = dict(metrics[variant])
+        sweep = osp.join(osp.dirname(done), SWEEP)
+        if variant == 'model' and osp.isfile(sweep):
+            with open(sweep) as f:  # tools/threshold_sweep.py: Dice@val_t...
+                out[int(rec['fold'])].update(json.load(f)['metrics'])
     return out
 
 

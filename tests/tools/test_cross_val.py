@@ -170,6 +170,47 @@ def test_analyze_draws_curves_cases_and_table(cv_run, tmp_path):
     assert ' +- ' in table
 
 
+def test_threshold_sweep_of_the_folds(cv_run, tmp_path):
+    work, _ = cv_run
+    proc = run_tool('tools/threshold_sweep.py', work)
+    assert 'WARNING' not in proc.stdout
+    assert '| unet | mean |' in proc.stdout
+    for fold in (0, 1):
+        fold_dir = osp.join(work, f'fold_{fold}')
+        sweep = json.load(open(osp.join(fold_dir, 'threshold_sweep.json')))
+        logged = json.load(open(osp.join(fold_dir, 'cv_fold_metrics.json')))
+        m, chosen = sweep['metrics'], sweep['chosen']
+        # at the model's own threshold the sweep is tools/test.py's metric
+        assert chosen['config_t'] == 0.5
+        assert m['Dice@config_t'] == pytest.approx(
+            logged['metrics']['model']['Dice'], abs=1e-6)
+        val, test, ts = sweep['val']['Dice'], sweep['test']['Dice'], \
+            sweep['thresholds']
+        assert chosen['val_t'] == ts[val.index(max(val))]
+        assert m['Dice@val_t'] == test[ts.index(chosen['val_t'])]
+        assert m['Dice@oracle_t'] == max(test) >= m['Dice@config_t']
+        assert sweep['num_test'] == len(
+            json.load(open(osp.join(fold_dir, 'split.json')))['test'])
+    # a second call reuses the sweeps; paired_diff reads them as metrics
+    mtime = os.path.getmtime(osp.join(work, 'fold_0', 'threshold_sweep.json'))
+    proc = run_tool('tools/threshold_sweep.py', work)
+    assert 'threshold_sweep.json exists' in proc.stdout
+    assert os.path.getmtime(
+        osp.join(work, 'fold_0', 'threshold_sweep.json')) == mtime
+    proc = run_tool('tools/paired_diff.py', work, '--ref', 'unet',
+                    '--metrics', 'Dice', 'Dice@val_t', 'Dice@oracle_t')
+    assert '| group | units | Dice | Dice@val_t | Dice@oracle_t |' in \
+        proc.stdout
+    row = [ln for ln in proc.stdout.splitlines() if ln.startswith('| unet |')]
+    assert row and '| - |' not in row[0]
+    proc = run_tool('tools/threshold_sweep.py', str(tmp_path), check=False)
+    assert proc.returncode != 0 and 'no finished fold' in proc.stderr
+    proc = run_tool('tools/threshold_sweep.py', work, '--force',
+                    '--thresholds', '0.3', '0.7', check=False)
+    assert proc.returncode != 0
+    assert "own threshold 0.5" in proc.stderr
+
+
 def _fake_assgan_run(root, gamma, iou):
     root.mkdir()
     (root / 'assgan_x.py').write_text(
