@@ -6,5 +6,6 @@ optimizer constructor and metric into mmseg's registries, so a config only needs
     custom_imports = dict(imports=['bus_mm'], allow_failed_imports=False)
 """
 from . import datasets, engine, evaluation, models, visualization  # noqa: F401
+from . import apis  # noqa: F401  (after engine: apis builds on it)
 
 __version__ = '0.1.0'

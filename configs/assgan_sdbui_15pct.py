@@ -1,9 +1,12 @@
 # ASSGAN, the paper's headline setting (Zhai et al. 2022, Sec. 3-4, Table 1):
 # SDBUI-style folder data, 320x320, 15% labeled = 195 labeled + 1110 unlabeled
 # training images, 150 val, 350 test; ResNet-101 DeepLabV3+ (G1) and PSPNet
-# (G2); Adam 1e-4 per network; AgreementGate gamma 0.5 and no D (the paper:
-# D score > 0.5 and L_adv, see assgan_sdbui_15pct_paper-gate.py); 200 supervised + 500 semi-supervised
-# epochs.
+# (G2) and Hung et al.'s PatchGAN D; Adam 1e-4 per network; 200 supervised +
+# 500 semi-supervised epochs. The trust rule is bus_mm's default (the
+# generators' agreement, ranked, gamma 0.2; the receiver learns on a strong
+# view; D as a shape prior from the semi phase on); the paper's literal D
+# gate is assgan_sdbui_15pct_paper-gate.py, the rule without D
+# configs/assgan/assgan_busi-cpu128-r18_15pct_no-d.py's model settings.
 #
 # Data: put the 1805 images at data/SDBUI/images/<id>.png and masks at
 # data/SDBUI/masks/<id>.png (or override data_root with --cfg-options). Without
@@ -30,7 +33,8 @@ split = dict(type='ratio', val=150, test=350, labeled=195, seed=0)
 missing_root_hint = ('ASSGAN\'s SDBUI is a private data set: put yours there, '
                      'or train on the built-in phantoms with '
                      'configs/assgan/assgan_phantom-demo.py (python '
-                     'tools/make_phantoms.py data/phantom first), or on BUSI '
+                     'tools/dataset_converters/make_phantoms.py data/phantom '
+                     'first), or on BUSI '
                      'with configs/assgan/assgan_busi_18pct.py.')
 train_pipeline = [
     dict(type='LoadBUSImageFromFile'),

@@ -57,31 +57,6 @@ def audit_pseudo_labels(samples, labels: torch.Tensor,
     return out
 
 
-def oracle_verdict(audit: List[Tuple[float, float, bool]], num: int,
-                   gamma: float, device=None
-                   ) -> Tuple[torch.Tensor, List[Tuple[float, float, bool]]]:
-    """The study-only oracle gate: accept exactly the pseudo-labels whose
-    true IoU is ``>= gamma``.
-
-    Args:
-        audit (list[tuple]): :func:`audit_pseudo_labels` of the batch.
-        num (int): Number of unlabeled samples (each needs an audit mask).
-        gamma (float): IoU threshold.
-        device (torch.device, optional): Device of the returned flags.
-
-    Returns:
-        tuple: ``(accepted, audit)``, the (num,) bool flags and the audit
-        records with the oracle's verdicts.
-    """
-    if len(audit) != num:
-        raise ValueError('ASSGAN(oracle_gate=True) accepts by the true IoU '
-                         'and needs a mask for every unlabeled image: train '
-                         'with --audit-gate.')
-    accepted = [iou >= gamma for _, iou, _ in audit]
-    return torch.tensor(accepted, dtype=torch.bool, device=device), [
-        (sc, iou, ok) for (sc, iou, _), ok in zip(audit, accepted)]
-
-
 def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float:
     """Area under the ROC curve of ``scores`` for ``positive`` (Mann-Whitney
     U with mid-ranks for ties); NaN when one class is empty."""

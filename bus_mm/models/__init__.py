@@ -1,1 +1,2 @@
-from . import discriminators, gates, heads, losses, necks, segmentors  # noqa: F401
+from . import (discriminators, gates, heads, losses, necks,  # noqa: F401
+               segmentors, utils)

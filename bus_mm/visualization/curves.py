@@ -14,7 +14,7 @@
   the ground truth for a few images.
 
 Used by :class:`~bus_mm.engine.hooks.TrainingCurvesHook` (during training)
-and ``tools/analyze.py`` (afterwards).
+and ``tools/analysis_tools/analyze.py`` (afterwards).
 """
 import glob
 import json

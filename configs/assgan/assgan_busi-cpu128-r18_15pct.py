@@ -1,14 +1,13 @@
 # assgan_busi-cpu128_15pct.py with FULL-WIDTH ResNet-18 generators (the
 # networks of stock mmseg's DeepLabV3+ R18 baseline, see
-# ../_base_/models/assgan_r18_full-width.py). Same data, 128x128, batch 4
-# labeled + 4 unlabeled, 400 + 400 iterations, AgreementGate gamma 0.5.
-# Issue 11's "baseline nobody can call weak" rows (meant for a GPU: ~67 min
-# per supervised fold on a 2-core CPU):
-#   python tools/cross_val.py configs/assgan/assgan_busi-cpu128-r18_15pct{,_sup,_2gen,_paper-gate}.py \
-#       --num-folds 3 --data-root data/BUSI
-# and the stock reference on the same folds and labeled images:
-#   python tools/cross_val.py configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py \
-#       --num-folds 3 --data-root data/BUSI
+# ../_base_/models/assgan_r18_full-width.py): the CPU protocol of the ASSGAN
+# results. Same data, 128x128, batch 4 labeled + 4 unlabeled, 400 + 400
+# iterations, the default trust rule and D.
+#   python tools/cross_val.py configs/assgan/assgan_busi-cpu128-r18_15pct.py \
+#       --num-folds 3 --data-root data/BUSI --checkpoint last --amp auto
+# The rows of configs/assgan/README.md: the same with _sup, _2gen,
+# _agree-cut, _no-d and _paper-gate, and the stock reference
+#   configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py
 _base_ = ['./assgan_busi-cpu128_15pct.py',
           '../_base_/models/assgan_r18_full-width.py']
 model = {{_base_.r18_full_width}}

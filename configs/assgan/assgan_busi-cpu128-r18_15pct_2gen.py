@@ -1,5 +1,4 @@
-# assgan_busi-cpu128_15pct_2gen.py with full-width ResNet-18 generators:
-# "2 generators" (Table 9): every pseudo-label accepted, no D.
+# assgan_busi-cpu128_15pct_2gen.py with full-width ResNet-18 generators.
 _base_ = ['./assgan_busi-cpu128_15pct_2gen.py',
           '../_base_/models/assgan_r18_full-width.py']
 model = {{_base_.r18_full_width}}

@@ -1,5 +1,4 @@
-# assgan_busi-cpu128_15pct_paper-gate.py with full-width ResNet-18 generators:
-# with the paper-literal gate and D.
+# assgan_busi-cpu128_15pct_paper-gate.py with full-width ResNet-18 generators.
 _base_ = ['./assgan_busi-cpu128_15pct_paper-gate.py',
           '../_base_/models/assgan_r18_full-width.py']
 model = {{_base_.r18_full_width}}

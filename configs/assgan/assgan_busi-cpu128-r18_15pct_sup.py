@@ -1,5 +1,4 @@
-# assgan_busi-cpu128_15pct_sup.py with full-width ResNet-18 generators:
-# trained on the labeled images only (the supervised row).
+# assgan_busi-cpu128_15pct_sup.py with full-width ResNet-18 generators.
 _base_ = ['./assgan_busi-cpu128_15pct_sup.py',
           '../_base_/models/assgan_r18_full-width.py']
 model = {{_base_.r18_full_width}}

@@ -1,7 +1,7 @@
 # CPU demo of ASSGAN on the built-in phantom data with 15% of the training
 # images labeled: small ResNet-18 (base width 16) DeepLabV3+ and PSPNet
 # generators at 128x128, 300 supervised + 300 semi-supervised iterations.
-#   python tools/make_phantoms.py data/phantom
+#   python tools/dataset_converters/make_phantoms.py data/phantom
 #   python tools/train.py configs/assgan/assgan_phantom-demo.py
 #   python tools/test.py configs/assgan/assgan_phantom-demo.py <ckpt> \
 #       --predict-with generator_a generator_b mean

@@ -1,9 +1,10 @@
-# Table 9 ablation "1 generator": DeepLabV3+ alone, supervised on the labeled
-# 15% (no discriminator, no semi-supervised phase). Same data, schedule, seed.
+# On the built-in phantoms: "1 generator" (the paper's Table 9): generator A alone, trained on the
+# labeled images (no D, no semi-supervised phase).
 _base_ = ['./assgan_phantom-demo.py']
-# (no partner to agree with: the gate is one that needs no second generator)
 model = dict(generator_b=None, discriminator=None,
-             gate=dict(_delete_=True, type='MaskQualityGate'))
+             gate=dict(_delete_=True, type='AcceptAllGate'),
+             semi_train_cfg=dict(lambda_adv=0., train_d_in_semi=False,
+                                 strong_aug=None))
 optim_wrapper = dict(generator_b=None, discriminator=None)
 custom_hooks = [dict(type='SplitRecorderHook'),
                 dict(type='ASSGANHook', semi_start=None, epoch_length=50)]

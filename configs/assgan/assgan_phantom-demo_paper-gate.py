@@ -1,13 +1,13 @@
-# assgan_phantom-demo with the paper-literal trust gate (for Table 9-style comparisons):
-# D sees soft sigmoid maps against 0/1 ground truth, only labeled predictions
-# are fakes, and D keeps training through Algorithm 2 (bus_mm <= 0.1's
-# behaviour). Measured pitfall: D learns "is the background exactly 0?" and
-# accepts almost nothing (README, ASSGAN gate study).
+# On the built-in phantoms: The paper read literally: D (base width 16) sees the soft sigmoid map
+# alone and judges each unlabeled prediction, accepted when its mean patch
+# score exceeds gamma = 0.5; L_adv (0.01) in both phases; D keeps training
+# in Algorithm 2 on labeled fakes; no strong view.
 _base_ = ['./assgan_phantom-demo.py']
-model = dict(discriminator=dict(_delete_=True, type='PatchDiscriminator',
-                                in_channels=1, base_channels=16),
-             gate=dict(_delete_=True, type='PaperGate'),
-             gamma=0.5, lambda_adv=0.01,
-             adv_on_unlabeled=False, train_d_in_semi=True)
-# D's optimizer (the defaults have no D)
-optim_wrapper = dict(discriminator=dict(_delete_=True, optimizer=dict(lr=1e-4)))
+model = dict(
+    discriminator=dict(_delete_=True, type='PatchDiscriminator',
+                       in_channels=1, base_channels=16),
+    gate=dict(_delete_=True, type='DiscriminatorGate', gamma=0.5),
+    semi_train_cfg=dict(lambda_adv=0.01, adv_warmup=False,
+                        adv_on_unlabeled=False, train_d_in_semi=True,
+                        d_input=dict(binarize=False, with_image=False),
+                        strong_aug=None))

@@ -1,5 +1,5 @@
 # Tiny CPU demo: a small binary U-Net trained on the built-in phantom data.
-# python tools/make_phantoms.py data/phantom && python tools/train.py configs/demo/unet_phantom-demo.py
+# python tools/dataset_converters/make_phantoms.py data/phantom && python tools/train.py configs/demo/unet_phantom-demo.py
 _base_ = [
     '../_base_/models/unet-bin.py', '../_base_/datasets/bus_phantom.py',
     '../_base_/default_runtime.py', '../_base_/schedules/adam_iter.py'

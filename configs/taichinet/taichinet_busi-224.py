@@ -5,7 +5,7 @@
 # 1. Mine the curriculum masks E_p/H_p once for this fold with the U-Net++
 #    teacher (without --checkpoint it first trains the teacher into
 #    work_dirs/curriculum/busi_fold0/unetpp):
-#      python tools/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \
+#      python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \
 #          --out work_dirs/curriculum/busi_fold0
 # 2. python tools/train.py configs/taichinet/taichinet_busi-224.py
 # 3. python tools/test.py configs/taichinet/taichinet_busi-224.py \

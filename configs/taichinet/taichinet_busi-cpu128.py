@@ -8,10 +8,10 @@
 #       --curriculum-teacher configs/taichinet/unetpp_busi-cpu128.py \
 #       --num-folds 3 --data-root data/BUSI
 # The paper-size configuration is taichinet_busi-224.py.
-# Fast path: channels-last (NHWC) by default, as `tools/bench.py --sections
+# Fast path: channels-last (NHWC) by default, as `tools/analysis_tools/bench.py --sections
 # fastpath` recommends for this model family (fp32 on a 2-core AMD EPYC
 # without bf16, 2026-11-30: TaiChiNet cpu128 1.41x train / 1.51x inference,
-# U-Net cpu128 1.34x / 1.84x); masks equal fp32's (tools/amp_parity.py).
+# U-Net cpu128 1.34x / 1.84x); masks equal fp32's (tools/analysis_tools/amp_parity.py).
 # --no-channels-last restores NCHW. bf16 (--amp) is not on by default: its
 # accuracy parity has not been measured on a CPU with native bf16 yet.
 _base_ = ['./taichinet_phantom-demo.py']

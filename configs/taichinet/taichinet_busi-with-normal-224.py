@@ -1,7 +1,7 @@
 # TaiChiNet on all 780 BUSI images, normal (lesion-free) ones included
 # (Table IV, second part). Its own teacher and curriculum dir, because the
 # folds and the training set differ from the benign+malignant setting:
-#   python tools/prepare_curriculum.py \
+#   python tools/misc/prepare_curriculum.py \
 #       configs/taichinet/unetpp_busi-with-normal-224.py \
 #       --out work_dirs/curriculum/busi-with-normal_fold0
 #   python tools/train.py configs/taichinet/taichinet_busi-with-normal-224.py

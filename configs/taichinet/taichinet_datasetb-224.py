@@ -1,6 +1,6 @@
 # TaiChiNet on Dataset B (UDIAT, 163 images; Table VI) with the BUSI settings:
 # 224x224, Adam 1e-4, 40 epochs, batch 16, five-fold CV (fold 0 here).
-#   python tools/prepare_curriculum.py configs/taichinet/unetpp_datasetb-224.py \
+#   python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_datasetb-224.py \
 #       --out work_dirs/curriculum/datasetb_fold0
 #   python tools/train.py configs/taichinet/taichinet_datasetb-224.py
 # Other folds: as in taichinet_busi-224.py.

@@ -1,8 +1,8 @@
 # Tiny CPU demo of TaiChiNet with the easy-to-hard curriculum on phantom data:
 # sub-U-Nets with 16-32-64-128-256 channels (4.58M parameters), 128x128,
 # batch 8, Adam 1e-3, 300 iterations, stage switch at iteration 150.
-#   python tools/make_phantoms.py data/phantom
-#   python tools/prepare_curriculum.py configs/taichinet/unetpp_phantom-demo.py \
+#   python tools/dataset_converters/make_phantoms.py data/phantom
+#   python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_phantom-demo.py \
 #       --out work_dirs/curriculum/phantom --device cpu
 #   python tools/train.py configs/taichinet/taichinet_phantom-demo.py
 # Compare with the single U-Net (Table I Model 1) on the same schedule:

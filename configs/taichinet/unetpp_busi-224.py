@@ -1,7 +1,7 @@
 # U-Net++ with deep supervision on BUSI fold 0: TaiChiNet's curriculum teacher
 # (Sec. IV-C, "one-shot preparation"), same data, augmentation and schedule as
 # taichinet_busi-224.py. Usually run through
-#   python tools/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \
+#   python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \
 #       --out work_dirs/curriculum/busi_fold0
 # which trains it (into <out>/unetpp) and writes E_p/H_p of every training
 # image; with a trained checkpoint add --checkpoint <ckpt>. It is also a Table

@@ -1,5 +1,5 @@
 # U-Net++ teacher for taichinet_busi-with-normal-224.py (all 780 BUSI images).
-#   python tools/prepare_curriculum.py \
+#   python tools/misc/prepare_curriculum.py \
 #       configs/taichinet/unetpp_busi-with-normal-224.py \
 #       --out work_dirs/curriculum/busi-with-normal_fold0
 _base_ = ['./unetpp_busi-224.py']

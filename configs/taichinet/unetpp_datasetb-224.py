@@ -1,5 +1,5 @@
 # U-Net++ teacher for taichinet_datasetb-224.py (Dataset B fold 0).
-#   python tools/prepare_curriculum.py configs/taichinet/unetpp_datasetb-224.py \
+#   python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_datasetb-224.py \
 #       --out work_dirs/curriculum/datasetb_fold0
 _base_ = [
     '../_base_/models/unet_plus_plus.py', './_base_/datasetb-224.py',

@@ -1,7 +1,7 @@
 # U-Net++ teacher of taichinet_phantom-demo.py: levels 8-16-32-64-128 (0.57M
 # parameters; the nested full-resolution nodes make 16-base 2.7x slower on a
 # CPU), same data and schedule. Trains it and mines E_p/H_p in one go:
-#   python tools/prepare_curriculum.py configs/taichinet/unetpp_phantom-demo.py \
+#   python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_phantom-demo.py \
 #       --out work_dirs/curriculum/phantom --device cpu
 _base_ = [
     '../_base_/models/unet_plus_plus.py', './_base_/phantom-128.py',

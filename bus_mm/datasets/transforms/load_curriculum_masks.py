@@ -1,6 +1,6 @@
 """Load TaiChiNet's easy/hard lesion parts (Sec. IV-C, Eqs. 20-24).
 
-``tools/prepare_curriculum.py`` runs a trained U-Net++ teacher once per
+``tools/misc/prepare_curriculum.py`` runs a trained U-Net++ teacher once per
 dataset (or fold) and writes, for every training sample,
 ``<curriculum_dir>/<easy_subdir>/<sample_id>.png`` (``E_p``) and
 ``<curriculum_dir>/<hard_subdir>/<sample_id>.png`` (``H_p``).
@@ -16,7 +16,7 @@ from mmengine import fileio
 
 from mmseg.registry import TRANSFORMS
 
-CURRICULUM_FIX = ('run tools/prepare_curriculum.py <unetpp-config> '
+CURRICULUM_FIX = ('run tools/misc/prepare_curriculum.py <unetpp-config> '
                   '--checkpoint ... --out <curriculum_dir>, or set '
                   'use_curriculum=False in the model config')
 
@@ -38,7 +38,8 @@ class LoadCurriculumMasks(BaseTransform):
     ``gt_seg_map``); ``seg_fields`` gains both names.
 
     Args:
-        curriculum_dir (str): Folder written by tools/prepare_curriculum.py.
+        curriculum_dir (str): Folder written by
+            tools/misc/prepare_curriculum.py.
         easy_subdir (str): Sub-folder of the easy parts. Defaults to 'easy'.
         hard_subdir (str): Sub-folder of the hard parts. Defaults to 'hard'.
         allow_missing (bool): If True, a missing file gives an all-255

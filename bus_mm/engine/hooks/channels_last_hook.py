@@ -13,9 +13,10 @@ class ChannelsLastHook(Hook):
     A convolution whose input or weight is channels-last computes (and
     returns) channels-last, so converting the weights once makes the whole
     network run in NHWC: faster for oneDNN bf16 convolutions on some models
-    (``tools/bench.py`` measures which). Parameters keep their identity, so
-    optimizers built before or after still hold them. Add it through the
-    config key ``channels_last = True`` or ``--channels-last`` of the tools.
+    (``tools/analysis_tools/bench.py`` measures which). Parameters keep
+    their identity, so optimizers built before or after still hold them.
+    Add it through the config key ``channels_last = True`` or
+    ``--channels-last`` of the tools.
     """
 
     priority = 'VERY_HIGH'

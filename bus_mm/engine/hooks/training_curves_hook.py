@@ -15,11 +15,12 @@ class TrainingCurvesHook(Hook):
     """Redraw ``<work_dir>/curves/*.png`` after every validation and at the
     end of training, from the scalars ``LocalVisBackend`` logged.
 
-    The pictures are those of ``tools/analyze.py``: ``losses.png``,
-    ``val_metrics.png`` and, for ASSGAN, ``accepted_pseudo_labels.png``
-    (distinct unlabeled images whose pseudo-labels each generator accepted
-    per epoch). Needs ``LocalVisBackend`` in ``visualizer.vis_backends`` (the
-    bus_mm runtime default); without it the hook does nothing.
+    The pictures are those of ``tools/analysis_tools/analyze.py``:
+    ``losses.png``, ``val_metrics.png`` and, for ASSGAN,
+    ``accepted_pseudo_labels.png`` (distinct unlabeled images whose
+    pseudo-labels each generator accepted per epoch). Needs
+    ``LocalVisBackend`` in ``visualizer.vis_backends`` (the bus_mm runtime
+    default); without it the hook does nothing.
 
     Args:
         out_dir (str, optional): Folder for the PNGs, relative to the work

@@ -1,14 +1,9 @@
 from .agreement_gate import AgreementGate, mask_agreement
-from .discriminator_gate import (DiscriminatorGate, GateDecision,
-                                 MaskQualityGate, PaperGate, PixelGate,
-                                 accept_all, build_gate, check_gate_setup,
-                                 gate_judges, gate_verdict,
-                                 pairwise_rule)
-from .error_map_gate import ErrorMapGate, estimated_iou
-from .quantile_gate import QuantileGate
+from .base_gate import (IGNORE_INDEX, GateDecision, ScoreBank, TrustGate,
+                        hard_labels)
+from .accept_all_gate import AcceptAllGate
+from .discriminator_gate import DiscriminatorGate
 
-__all__ = ['AgreementGate', 'DiscriminatorGate', 'ErrorMapGate',
-           'GateDecision', 'MaskQualityGate', 'PaperGate', 'PixelGate',
-           'QuantileGate', 'accept_all', 'build_gate', 'check_gate_setup',
-           'estimated_iou', 'gate_judges', 'gate_verdict', 'mask_agreement',
-           'pairwise_rule']
+__all__ = ['AcceptAllGate', 'AgreementGate', 'DiscriminatorGate',
+           'GateDecision', 'IGNORE_INDEX', 'ScoreBank', 'TrustGate',
+           'hard_labels', 'mask_agreement']

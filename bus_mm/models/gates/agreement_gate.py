@@ -1,53 +1,31 @@
-"""A trust gate that asks the other generator instead of D.
+"""A trust gate that asks the other generator: where two asymmetric
+generators agree, the mask is more likely right (co-training).
 
-The gate audits on busi-dev (README, "ASSGAN's trust gate") found that no
-discriminator we trained ranks pseudo-labels by their quality: the real/fake
-D of the paper and bus_mm's round-4 default score unlabeled predictions with
-a Spearman rho of 0.0-0.3 against their true IoU, GCT's error-map critic
-(:class:`ErrorMapGate`) 0.1-0.4, all from 15 labeled images.
-``tools/gate_score_audit.py`` measured label-free alternatives on the last
-checkpoints of the paired busi-dev study (3 folds x 2 seeds x 2 generators
-= 12 rows per arm; mean rho [min, max], and the mean IoU of the upper half
-of the scores minus the lower half):
+The score of an unlabeled prediction is the IoU of its hard mask with the
+other generator's hard mask on the same image (the same score for both).
+Audited on busi-dev (docs/studies/assgan_trust_gate_busi-dev.md), that
+agreement tracked the pseudo-labels' true IoU with Spearman rho 0.64 (0.43
+to 0.80) between independently trained generators, where every
+discriminator bus_mm trained reached 0.0-0.4. Cross teaching makes the
+generators alike over time, so a fixed IoU threshold would end up accepting
+everything; the gate therefore works on the *rank* of a score among the
+recent ones (a :class:`ScoreBank`):
 
-====================  ==================  ==================  =================
-score                 supervised only     D gate (80% pass)   accept-all
-====================  ==================  ==================  =================
-D (the run's gate)    --                  0.09 [-0.05, 0.31]  --
-                                          +2 points
-agreement with the    0.64 [0.43, 0.80]   0.47 [0.36, 0.63]   0.23 [-0.24, 0.52]
-other generator       +31 points          +23 points          +11 points
-certainty |2p - 1|    -0.35, -13 points   0.05, +3 points     -0.25, -12 points
-====================  ==================  ==================  =================
-
-ASSGAN's two generators are asymmetric (different architectures): where
-their masks agree, the mask is far more likely to be right; this is the
-co-training argument (Blum & Mitchell; Qiao et al.'s deep co-training) used
-as a filter. The signal is strongest between independently trained
-generators (the start of Algorithm 2) and fades when every pseudo-label is
-used, because cross teaching makes the generators copies of each other;
-a gate that only lets agreed masks through keeps them apart. So
-:class:`AgreementGate` scores each unlabeled prediction by the IoU of its
-hard mask with the other generator's hard mask on the same image and, as
-:class:`QuantileGate`, rejects the lowest ``gamma`` share of recent scores:
-the generators still grow alike (their masks overlap by IoU > 0.5 on
-91-100% of the images at the end of a run), so a fixed IoU threshold would
-end up accepting everything, while the ranking stays informative.
-
-D is optional with this gate: without one (``model.discriminator=None``)
-there is no L_adv and no D step; with one, D trains and regularises the
-generators as with :class:`MaskQualityGate` (binarised masks), but does not
-judge.
+* ``weighting='cut'``: reject the lowest ``gamma`` share, weight 1 for the
+  rest;
+* ``weighting='rank'``: reject the lowest ``gamma`` share and weight the
+  rest by their rank in [0, 1] (soft trust: every pseudo-label above the cut
+  teaches, the better-agreed ones more).
 """
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 from torch import Tensor
-import torch.nn as nn
 
 from mmseg.registry import MODELS
-from .discriminator_gate import IGNORE_INDEX, GateDecision
-from .quantile_gate import QuantileGate
+from .base_gate import GateDecision, ScoreBank, TrustGate, hard_labels
+
+WEIGHTINGS = ('cut', 'rank')
 
 
 def mask_agreement(mask: Tensor, partner: Tensor, valid: Tensor,
@@ -72,78 +50,83 @@ def mask_agreement(mask: Tensor, partner: Tensor, valid: Tensor,
 
 
 @MODELS.register_module()
-class AgreementGate(QuantileGate):
-    """The two generators' agreement judges a pseudo-label; the lowest
-    ``gamma`` share of recent agreements is rejected.
+class AgreementGate(TrustGate):
+    """The two generators' agreement judges a pseudo-label.
 
     Args:
         gamma (float): Share in [0, 1] of recent unlabeled predictions (both
-            generators) to reject; 0 accepts everything. Defaults to 0.5,
-            the paper's gamma read as a share: about half of the unlabeled
-            images pass, as in the paper's Table 2 (54% and 60%).
+            generators) to reject; 0 rejects nothing. Defaults to 0.5.
+        weighting (str): ``'cut'`` (weight 1 above the cut) or ``'rank'``
+            (weight = the score's rank among recent scores). Defaults to
+            ``'cut'``.
         empty_score (float): Score of an image on which both generators
-            predict no lesion. Defaults to 0: on lesion datasets an empty
-            pseudo-label is always wrong and accepting empty masks made the
-            generators collapse towards empty predictions (QuantileGate's
-            note); set 1.0 when the unlabeled images include lesion-free
-            ones and an agreed empty mask can be right.
-        bank_size (int): How many recent scores set the threshold.
-            Defaults to 128.
+            predict no lesion. Defaults to 0: on lesion datasets an agreed
+            empty mask is always wrong; set 1.0 when the unlabeled images
+            include lesion-free ones.
+        bank_size (int): How many recent scores set the rank. Defaults to
+            128 (about one pass over a busi-dev fold's unlabeled images by
+            both generators).
     """
 
-    #: The gate needs the other generator's prediction, not D.
-    needs_discriminator = False
-    uses_partner = True
+    needs_pair = True
 
     def __init__(self,
                  gamma: float = 0.5,
+                 weighting: str = 'cut',
                  empty_score: float = 0.,
                  bank_size: int = 128) -> None:
-        super().__init__(gamma=gamma, bank_size=bank_size)
+        super().__init__(gamma=gamma)
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f'AgreementGate: weighting must be one of '
+                             f'{WEIGHTINGS}, got {weighting!r}.')
         empty_score = float(empty_score)
         if not 0. <= empty_score <= 1.:
             raise ValueError('AgreementGate: empty_score must lie in [0, 1], '
                              f'got {empty_score}.')
+        self.weighting = weighting
         self.empty_score = empty_score
+        self.recent = ScoreBank(bank_size)
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(gamma={self.gamma}, empty_score='
-                f'{self.empty_score}, bank_size={self.bank.numel()})')
+    def extra_repr(self) -> str:
+        return (f'gamma={self.gamma}, weighting={self.weighting!r}, '
+                f'empty_score={self.empty_score}')
+
+    def log_vars(self) -> dict:
+        """The score threshold of the cut, logged as ``gate_threshold``."""
+        return {'gate_threshold': self.recent.quantile(self.gamma)}
+
+    def weigh(self, scores: Tensor, bank: ScoreBank) -> Tensor:
+        """(N,) weights of ``scores`` after remembering them in ``bank``:
+        0 at or below the ``gamma``-quantile of the bank, else 1 (``cut``)
+        or the score's rank (``rank``)."""
+        bank.remember(scores)
+        keep = scores > bank.quantile(self.gamma) if self.gamma > 0 \
+            else torch.ones_like(scores, dtype=torch.bool)
+        value = bank.rank(scores) if self.weighting == 'rank' \
+            else torch.ones_like(scores)
+        return torch.where(keep, value, torch.zeros_like(value))
 
     @torch.no_grad()
-    def judge(self,
-              discriminator: Optional[nn.Module],
-              prob: Tensor,
-              image: Optional[Tensor],
+    def judge(self, probs: Dict[str, Tensor], thresholds: Dict[str, float],
               valid: Tensor,
-              threshold: float = 0.5,
-              d_logits: Optional[Tensor] = None,
-              partner: Optional[Tensor] = None,
-              partner_threshold: float = 0.5) -> GateDecision:
-        """Score ``prob``'s masks by their IoU with ``partner``'s.
+              d_scores: Optional[Dict[str, Tensor]] = None
+              ) -> Dict[str, GateDecision]:
+        """Score each generator's masks by their IoU with the other's.
 
-        Args:
-            discriminator (nn.Module, optional): Unused (D does not judge).
-            prob (Tensor): (N, 1, H, W) this generator's lesion
-                probabilities on the unlabeled images.
-            image (Tensor, optional): Unused.
-            valid (Tensor): (N, 1, H, W), 0 on padding.
-            threshold (float): This generator's lesion threshold.
-            d_logits (Tensor, optional): Unused.
-            partner (Tensor): (N, 1, H, W) the other generator's lesion
-                probabilities on the same images.
-            partner_threshold (float): The other generator's threshold.
+        The generators are ranked one after the other (A's scores enter the
+        bank before B's are ranked). See :meth:`TrustGate.judge` for the
+        arguments.
         """
-        if partner is None or partner.shape != prob.shape:
-            raise ValueError(
-                'AgreementGate needs the other generator\'s predictions on '
-                'the same images (two generators: set model.generator_b); '
-                f'got {None if partner is None else tuple(partner.shape)} '
-                f'for {tuple(prob.shape)}.')
-        mask = prob.detach() > threshold
-        scores = mask_agreement(mask, partner.detach() > partner_threshold,
-                                valid, self.empty_score)
-        labels = mask.long()
-        labels[valid <= 0] = IGNORE_INDEX
-        accepted = torch.ones_like(scores, dtype=torch.bool)
-        return self.rank(GateDecision(scores, accepted, labels))
+        if len(probs) != 2:
+            raise ValueError('AgreementGate compares two generators; set '
+                             'model.generator_b.')
+        masks = {n: p.detach() > thresholds[n] for n, p in probs.items()}
+        names = list(probs)
+        out = {}
+        for name, other in (names, names[::-1]):
+            scores = mask_agreement(masks[name], masks[other], valid,
+                                    self.empty_score)
+            out[name] = GateDecision(
+                scores, self.weigh(scores, self.recent),
+                hard_labels(probs[name], valid, thresholds[name]))
+        return out

@@ -14,14 +14,13 @@ import torch
 import torch.nn as nn
 from mmengine.config import ConfigDict
 from mmengine.model import is_model_wrapper
-from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
-from mmseg.utils import SampleList, add_prefix
+from mmseg.utils import SampleList
+from .assgan_losses import sum_losses
 
 IGNORE_INDEX = 255
 
@@ -33,24 +32,11 @@ def unwrap(module: Optional[nn.Module]) -> Optional[nn.Module]:
     return module
 
 
-def sample_id(data_sample: SegDataSample):
+def sample_id(data_sample):
     """The id recorded for an unlabeled sample: ``sample_id`` or
     ``img_path`` of its metainfo (None when neither is set)."""
     meta = data_sample.metainfo
     return meta.get('sample_id', meta.get('img_path'))
-
-
-def sum_losses(losses: Dict[str, Union[Tensor, List[Tensor]]]) -> Tensor:
-    """Sum the entries whose key contains ``loss`` (mmengine's rule)."""
-    total = 0.
-    for key, value in losses.items():
-        if 'loss' not in key:
-            continue
-        if isinstance(value, Tensor):
-            total = total + value.mean()
-        else:
-            total = total + sum(v.mean() for v in value)
-    return total
 
 
 def to_float(value) -> float:
@@ -195,27 +181,6 @@ def lesion_threshold(gen: nn.Module) -> float:
     return float(head.threshold) if head.out_channels == 1 else 0.5
 
 
-def head_losses(gen: nn.Module, logits: Tensor,
-                aux_logits: Optional[list],
-                data_samples: SampleList) -> dict:
-    """Decode (+ auxiliary) head losses of ``gen`` from logits computed
-    once, named as ``EncoderDecoder.loss`` names them."""
-    losses = add_prefix(
-        gen.decode_head.loss_by_feat(logits, data_samples), 'decode')
-    if gen.with_auxiliary_head and aux_logits is not None:
-        heads = gen.auxiliary_head
-        if isinstance(heads, nn.ModuleList):
-            for idx, (head, aux) in enumerate(zip(heads, aux_logits)):
-                losses.update(
-                    add_prefix(
-                        head.loss_by_feat(aux, data_samples), f'aux_{idx}'))
-        else:
-            losses.update(
-                add_prefix(
-                    heads.loss_by_feat(aux_logits[0], data_samples), 'aux'))
-    return losses
-
-
 def valid_mask(data_samples: SampleList, size: Sequence[int],
                device) -> Tensor:
     """(N, 1, H, W) float mask, 0 on the padding added by the data
@@ -234,16 +199,6 @@ def valid_mask(data_samples: SampleList, size: Sequence[int],
             if gt.shape[-2:] == (h, w):
                 mask[i] *= (gt != IGNORE_INDEX).float()
     return mask
-
-
-def pseudo_samples(samples: SampleList, labels: Tensor) -> SampleList:
-    """SegDataSamples carrying ``labels`` as ``gt_sem_seg``."""
-    out = []
-    for sample, label in zip(samples, labels):
-        pseudo = SegDataSample(metainfo=sample.metainfo)
-        pseudo.gt_sem_seg = PixelData(data=label)
-        out.append(pseudo)
-    return out
 
 
 def check_batch(optim_wrapper, samples: SampleList,

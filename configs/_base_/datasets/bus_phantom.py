@@ -1,4 +1,4 @@
-# Built-in phantom data (tools/make_phantoms.py) written in the BUSI layout, so
+# Built-in phantom data (tools/dataset_converters/make_phantoms.py) written in the BUSI layout, so
 # it exercises the real BUSI loader. `make demo` generates it at data/phantom.
 _base_ = ['./busi.py']
 data_root = 'data/phantom'

@@ -47,22 +47,21 @@ model = dict(
     data_preprocessor={{_base_.data_preprocessor}},
     generator_a={{_base_.model}},
     generator_b=pspnet,
-    # Trust gate (bus_mm.models.gates): AgreementGate. An unlabeled
-    # prediction is judged by its agreement (IoU of the hard masks) with the
-    # other generator's prediction on the same image; the least-agreeing
-    # gamma = 50% of recent predictions are rejected (about half pass, as in
-    # the paper's Table 2). On busi-dev its score tracked the true IoU of the
-    # pseudo-labels with Spearman rho 0.68-0.75, where every discriminator we
-    # trained reached 0.1-0.4 (README, "ASSGAN's trust gate", round 5), so
-    # the default has no D (no L_adv, no D step). The paper's D is one config
-    # away: `*_paper-gate.py` (soft maps, L_adv, D trained through
-    # Algorithm 2, labeled fakes only) and `*_d-gate.py` (round 4's default:
-    # D judges the thresholded mask, QuantileGate gamma 0.2, lambda_adv 0).
-    discriminator=None,
-    gate=dict(type='AgreementGate'),   # bank_size=128 recent scores
-    gamma=0.5,          # share of recent unlabeled predictions rejected
-    adv_on_unlabeled=True,   # Eq. 2/3: unlabeled predictions are fakes too
-    train_d_in_semi=False,   # Algorithm 2 (line 15) updates G_1, G_2 only
-    lambda_adv=0.0,
-    lambda_semi=1.0,
+    # Hung et al.'s PatchGAN D (base width 32: 4x4 stride-2 convs, LeakyReLU
+    # 0.2) sees the image beside the thresholded mask, real = ground truth.
+    discriminator=dict(type='PatchDiscriminator', in_channels=4,
+                       base_channels=32),
+    # Trust gate: the generators' agreement (IoU of their hard masks on the
+    # same unlabeled image), ranked among the recent ones; the lowest
+    # gamma = 20% are rejected, the rest weigh by their rank.
+    gate=dict(type='AgreementGate', gamma=0.2, weighting='rank'),
+    semi_train_cfg=dict(
+        lambda_semi=1.0,
+        lambda_adv=0.01,       # L_adv, D as a shape prior ...
+        adv_warmup=True,       # ... from the semi-supervised phase on,
+        adv_on_unlabeled=True,  # on labeled and unlabeled predictions
+        train_d_in_semi=True,
+        d_input=dict(binarize=True, with_image=True),
+        # the receiver learns the pseudo-label on a strong view
+        strong_aug=dict(type='StrongPerturbation')),
     test_cfg=dict(predict_with='generator_a', mode='whole'))

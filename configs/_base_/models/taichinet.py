@@ -7,7 +7,7 @@
 # Input: 1-channel grey ultrasound (the pipelines end with mmseg's RGB2Gray
 # out_channels=1) scaled to [0, 1] (mean 0, std 255), as in Sec. V-B.
 # Full model: 18,317,412 parameters (Table I: 18.33M, -0.07%); see
-# `python tools/count_params.py configs/taichinet/taichinet_ablation-model*_busi-224.py`.
+# `python tools/analysis_tools/count_params.py configs/taichinet/taichinet_ablation-model*_busi-224.py`.
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',

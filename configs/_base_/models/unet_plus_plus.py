@@ -1,6 +1,6 @@
 # U-Net++ with deep supervision (Zhou et al.): TaiChiNet's curriculum teacher.
 # Levels 1-4 each get a 1x1 logit head trained with Dice+BCE (mean over the
-# levels); tools/prepare_curriculum.py thresholds level 1 (easy part E_p) and
+# levels); tools/misc/prepare_curriculum.py thresholds level 1 (easy part E_p) and
 # level 4 (hard part H_p) inside the ground truth (Eqs. 23-24).
 # Same input convention as configs/_base_/models/taichinet.py (1-channel grey,
 # [0, 1]).

@@ -1,5 +1,6 @@
-# ASSGAN schedule: one Adam(1e-4) per network (generator_a, generator_b, and
-# the discriminator where a config adds one) through bus_mm's MultiOptimWrapperConstructor; iteration
+# ASSGAN schedule: one Adam(1e-4) per network (generator_a, generator_b and
+# the discriminator; a config without D sets optim_wrapper.discriminator=None)
+# through bus_mm's MultiOptimWrapperConstructor; iteration
 # based (the labeled/unlabeled sampler is endless). Top-level configs add
 #   custom_hooks = [dict(type='SplitRecorderHook'),
 #                   dict(type='ASSGANHook', semi_start=..., epoch_length=...)]
@@ -12,7 +13,7 @@ optim_wrapper = dict(
     optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)),
     generator_a=dict(),
     generator_b=dict(),
-    discriminator=None)
+    discriminator=dict(optimizer=dict(lr=1e-4)))
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=val_interval)

@@ -8,7 +8,7 @@ crop_size = (224, 224)
 # validation during training (split_part='test') and by tools/test.py, as in
 # the paper's cross-validation. The split is written to <work_dir>/split.json.
 split = dict(_delete_=True, type='kfold', num_folds=5, fold=0, seed=0)
-# Made by tools/prepare_curriculum.py from the U-Net++ teacher of the same fold
+# Made by tools/misc/prepare_curriculum.py from the U-Net++ teacher of the same fold
 # (configs/taichinet/unetpp_busi-224.py).
 curriculum_dir = 'work_dirs/curriculum/busi_fold0'
 # Without curriculum masks: Table I Models 1-7 and the U-Net++ teacher.

@@ -1,4 +1,4 @@
-# Phantom data (tools/make_phantoms.py data/phantom) for the CPU demos: the
+# Phantom data (tools/dataset_converters/make_phantoms.py data/phantom) for the CPU demos: the
 # TaiChiNet augmentations at 128x128, batch 8, bus_common's ratio split
 # (train 70% / val 10% / test 20%, stratified, seed 0), iteration-based.
 _base_ = ['../../_base_/datasets/bus_phantom.py']

@@ -1,0 +1,3 @@
+from .strong_perturbation import StrongPerturbation
+
+__all__ = ['StrongPerturbation']

@@ -1,0 +1,4 @@
+# assgan_busi-cpu128_15pct_agree-cut.py with full-width ResNet-18 generators.
+_base_ = ['./assgan_busi-cpu128_15pct_agree-cut.py',
+          '../_base_/models/assgan_r18_full-width.py']
+model = {{_base_.r18_full_width}}

@@ -1,0 +1,5 @@
+# On the built-in phantoms. The default trust rule without a discriminator.
+_base_ = ['./assgan_phantom-demo.py']
+model = dict(discriminator=None,
+             semi_train_cfg=dict(lambda_adv=0., train_d_in_semi=False))
+optim_wrapper = dict(discriminator=None)

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The ASSGAN trust-rule study at full width (README.md beside this script).
+#   bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]
+# Every unit (fold x training seed) first trains the supervised phase once
+# (the default config, iterations 0-399: generators + D beside them, no
+# L_adv), then every arm is branched from its iter_400.pth and trained for
+# iterations 400-799 with its own config; the last checkpoint is tested.
+# PHASES (default "main cut extra scratch"), each over every unit before
+# the next phase starts:
+#   main    sup, accept-all, default, no-d
+#   cut     agree-cut
+#   extra   w2s, agree-rank, w2s-rank-dscore
+#   scratch paper-gate and the stock mmseg baseline (own supervised phase)
+# Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
+# "fold:seed" pairs, default "0:0 1:0 2:0 0:1 1:1 2:1"), LANES (2), FAST
+# (extra tools/cross_val.py flags, e.g. "--amp"). Two lanes of one thread
+# each; rerunning the same command continues a killed study.
+set -uo pipefail
+DATA=${1:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
+WORK=${2:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
+PHASES=${3:-main cut extra scratch}
+PY=${PYTHON:-.venv/bin/python}
+K=${FOLDS:-3}
+UNITS=${UNITS:-0:0 1:0 2:0 0:1 1:1 2:1}
+LANES=${LANES:-2}
+read -r -a FAST_ARGS <<< "${FAST:-}"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export PYTHONPATH=$(pwd)${PYTHONPATH:+:$PYTHONPATH}
+A=configs/assgan/assgan_busi-cpu128-r18_15pct
+P=projects/assgan_trust/configs
+mkdir -p "$WORK/logs"
+WORK=$(cd "$WORK" && pwd)
+log() { echo "$(date +%T) $*" | tee -a "$WORK/logs/study.log"; }
+
+cv() { # name fold seed config [cross_val args...]
+  local name=$1 k=$2 s=$3 cfg=$4; shift 4
+  [ -f "$WORK/$name-s$s/fold_$k/cv_fold_metrics.json" ] && return 0
+  if "$PY" tools/cross_val.py "$cfg" --num-folds "$K" --folds "$k" --seed 0 \
+      --data-root "$DATA" --work-dir "$WORK/$name-s$s" --checkpoint last \
+      "${FAST_ARGS[@]}" "$@" --cfg-options "randomness.seed=$s" \
+      >> "$WORK/logs/$name-s$s.log" 2>&1; then
+    log "done   $name fold $k seed $s"
+  else
+    log "FAILED $name fold $k seed $s (see $WORK/logs/$name-s$s.log)"
+  fi
+}
+
+arm() { # name fold seed config [--no-discriminator]
+  local name=$1 k=$2 s=$3 cfg=$4 nod=${5:-}
+  local src=$WORK/sup-phase-s$s/fold_$k/iter_400.pth
+  local dst=$WORK/$name-s$s/fold_$k
+  [ -f "$src" ] || { log "SKIP   $name fold $k seed $s: no $src"; return; }
+  if ! ls "$dst"/iter_*.pth >/dev/null 2>&1 && \
+      [ ! -f "$dst/cv_fold_metrics.json" ]; then
+    "$PY" projects/assgan_trust/tools/branch.py "$src" "$dst" $nod \
+      >> "$WORK/logs/$name-s$s.log" 2>&1
+  fi
+  cv "$name" "$k" "$s" "$cfg" --audit-gate
+}
+
+unit_main() { # fold seed
+  local k=$1 s=$2
+  cv sup-phase "$k" "$s" "$A.py" --cfg-options train_cfg.max_iters=400
+  arm sup        "$k" "$s" "${A}_sup.py" --no-discriminator
+  arm accept-all "$k" "$s" "${A}_2gen.py" --no-discriminator
+  arm default    "$k" "$s" "$A.py"
+  arm no-d       "$k" "$s" "${A}_no-d.py" --no-discriminator
+}
+unit_cut() {
+  arm agree-cut "$1" "$2" "${A}_agree-cut.py" --no-discriminator
+}
+unit_extra() {
+  local k=$1 s=$2
+  arm w2s              "$k" "$s" "$P/w2s_r18_busi-cpu128_15pct.py" --no-discriminator
+  arm agree-rank       "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
+  arm w2s-rank-dscore  "$k" "$s" "$P/w2s-rank-dscore_r18_busi-cpu128_15pct.py"
+}
+unit_scratch() {
+  local k=$1 s=$2
+  cv paper-gate "$k" "$s" "${A}_paper-gate.py" --audit-gate
+  cv stock "$k" "$s" configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py
+}
+
+lane() { # lane index
+  local i=0 phase unit
+  for phase in $PHASES; do
+    i=0
+    for unit in $UNITS; do
+      if [ $((i % LANES)) -eq "$1" ]; then
+        "unit_$phase" "${unit%%:*}" "${unit##*:}"
+      fi
+      i=$((i + 1))
+    done
+  done
+}
+log "study: $DATA -> $WORK, phases: $PHASES, units: $UNITS"
+for l in $(seq 0 $((LANES - 1))); do lane "$l" & done
+wait
+log "study: all lanes finished"

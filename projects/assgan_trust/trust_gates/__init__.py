@@ -1,0 +1,3 @@
+from .agreement_discriminator_gate import AgreementDiscriminatorGate
+
+__all__ = ['AgreementDiscriminatorGate']
