@@ -22,7 +22,7 @@ test: install
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 bench: install
-	@$(PY) tools/bench.py
+	@$(PY) tools/analysis_tools/bench.py
 
 clean-demo:
 	rm -rf work_dirs/demo

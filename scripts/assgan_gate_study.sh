@@ -7,7 +7,7 @@
 #         default gate and with the paper-literal gate (audited).
 # Two lanes, one thread each; FAST="--amp" adds the bf16 fast path on a CPU with
 # native bf16 (or a GPU). Resumable (cross_val.py
-# skips finished folds). Then: python tools/analyze.py --table WORK_ROOT/*/
+# skips finished folds). Then: python tools/analysis_tools/analyze.py --table WORK_ROOT/*/
 set -euo pipefail
 DATA=${1:?usage: bash scripts/assgan_gate_study.sh DATA_ROOT [WORK_ROOT] [screen|final|all]}
 WORK=${2:-work_dirs/assgan_gate_study}

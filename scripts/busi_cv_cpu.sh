@@ -6,7 +6,7 @@
 #   bash scripts/busi_cv_cpu.sh /path/to/BUSI-folder [work root]
 # Rerunning continues where a killed run stopped (cross_val.py skips finished
 # folds and resumes unfinished ones). Then:
-#   python tools/analyze.py --table <work root>/*      (the results table)
+#   python tools/analysis_tools/analyze.py --table <work root>/*      (the results table)
 set -euo pipefail
 DATA=${1:?usage: bash scripts/busi_cv_cpu.sh DATA_ROOT [WORK_ROOT]}
 WORK=${2:-work_dirs/busi_cv_cpu}
@@ -49,5 +49,5 @@ rm -f "$WORK/FAILED"
 lane_assgan &
 lane_taichinet &
 wait
-$PY tools/analyze.py --table "$WORK"/*/ --out "$WORK"
+$PY tools/analysis_tools/analyze.py --table "$WORK"/*/ --out "$WORK"
 [ ! -f "$WORK/FAILED" ]

@@ -13,7 +13,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 start=$(date +%s)
 
 echo "[demo] 1/4 phantom data (data/phantom; skipped when already there)"
-$PY tools/make_phantoms.py data/phantom
+$PY tools/dataset_converters/make_phantoms.py data/phantom
 
 echo "[demo] 2/4 training $CONFIG -> $WORK_DIR"
 RESUME=()
@@ -36,6 +36,6 @@ $PY tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR" \
     --show-dir "$WORK_DIR/overlays" --out "$WORK_DIR/pred_masks" \
     --csv "$WORK_DIR/per_image.csv" ${TEST_ARGS:-}
 echo "[demo] 4/4 pictures: curves, gate audit, best/median/worst cases -> $WORK_DIR/analysis"
-$PY tools/analyze.py "$WORK_DIR"
+$PY tools/analysis_tools/analyze.py "$WORK_DIR"
 echo "[demo] done in $(( $(date +%s) - start )) s: metrics $WORK_DIR/test_metrics.json," \
      "overlays $WORK_DIR/overlays/, masks $WORK_DIR/pred_masks/, pictures $WORK_DIR/analysis/"

@@ -4,7 +4,7 @@
 # on the fast path (--amp, the config's channels_last default).
 #   bash scripts/fastpath_parity.sh DATA_ROOT [WORK_ROOT]
 # Two lanes, one thread each, resumable. Then:
-#   python tools/analyze.py --table WORK_ROOT/*/
+#   python tools/analysis_tools/analyze.py --table WORK_ROOT/*/
 set -euo pipefail
 DATA=${1:?usage: bash scripts/fastpath_parity.sh DATA_ROOT [WORK_ROOT]}
 WORK=${2:-work_dirs/fastpath_parity}

@@ -16,7 +16,7 @@
 #      320x320) and TaiChiNet (U-Net++ teacher + configs/taichinet/taichinet_busi-224.py);
 #   3. ASSGAN --amp resumed from its halfway checkpoint vs. the uninterrupted run
 #      (max |weight diff|; cuDNN kernels are not bit-exact, expect ~bf16 rounding);
-#   4. tools/bench.py --device cuda --amp.
+#   4. tools/analysis_tools/bench.py --device cuda --amp.
 # It ends with one table (step, status, seconds, result). Without CUDA it says
 # so and exits 0 after the CPU part; otherwise it exits 1 if any step failed.
 set -uo pipefail
@@ -75,7 +75,7 @@ step "versions and mmcv ops" 'cat "$log"' -- \
 PH="$OUT/phantom_320"
 if [ ! -f "$PH/.done" ]; then
     step "phantoms 320x320" "ls $PH/*/*.png | grep -vc _mask" -- \
-        "$PY" tools/make_phantoms.py "$PH" --num-benign 40 --num-malignant 20 --num-normal 4 --size 320 320 --seed 0
+        "$PY" tools/dataset_converters/make_phantoms.py "$PH" --num-benign 40 --num-malignant 20 --num-normal 4 --size 320 320 --seed 0
     [ -d "$PH/benign" ] && touch "$PH/.done"
 fi
 step "CUDA-marked tests (collected)" 'echo "$(grep -c "::" "$log") tests marked cuda"' -- \
@@ -109,7 +109,7 @@ step "ASSGAN --amp resume from $HALF" \
 
 CUR="$OUT/curriculum"
 step "TaiChiNet teacher U-Net++ 224 (1 ep)" "cat $CUR/curriculum_meta.json | head -c 80" -- \
-    "$PY" tools/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py --out "$CUR" --overwrite \
+    "$PY" tools/misc/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py --out "$CUR" --overwrite \
     --cfg-options train_cfg.max_epochs=1 train_dataloader.dataset.data_root="$PH" \
     val_dataloader.dataset.data_root="$PH" test_dataloader.dataset.data_root="$PH"
 step "TaiChiNet 224 --amp (2 epochs)" "last_loss $OUT/taichinet" -- \
@@ -118,7 +118,7 @@ step "TaiChiNet 224 --amp (2 epochs)" "last_loss $OUT/taichinet" -- \
     train_dataloader.dataset.pipeline.2.curriculum_dir="$CUR"
 
 step "bench --device cuda --amp" 'echo "table in $log and work_dirs/bench/bench.json"' -- \
-    "$PY" tools/bench.py --device cuda --amp --iters 5 --warmup 2
+    "$PY" tools/analysis_tools/bench.py --device cuda --amp --iters 5 --warmup 2
 
 table
 exit $FAILED

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TaiChiNet power study (issue 12): every row on one protocol that can see a
+# TaiChiNet power study: every row on one protocol that can see a
 # 3-point effect, 5-fold cross-validation (stratified, fold seed 0) x 2
 # training seeds, on the cpu128 configs at backbone width WIDTH (default 8;
 # 16 doubles the sub-U-Nets' width). Runs are named <group>-s<seed>:
@@ -21,7 +21,7 @@
 # calls can add the others), SEEDS ("0 1"), CV_OPTS / TEACHER_OPTS
 # (extra --cfg-options of every student / teacher, e.g. a tiny schedule),
 # TEACHER_WORKERS (the teacher's train_dataloader.num_workers, default 1).
-# At the end: $WORK/paired_diff_{model1,model7,normal}.md (tools/paired_diff.py)
+# At the end: $WORK/paired_diff_{model1,model7,normal}.md (tools/analysis_tools/paired_diff.py)
 # and curriculum / case pictures of fold 0 in $WORK/pictures.
 set -uo pipefail
 DATA=${1:?usage: bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]}
@@ -191,21 +191,21 @@ for dir in "$WORK"/*-s[0-9]*; do
   esac
 done
 if [ ${#core[@]} -gt 0 ]; then
-  "$PY" tools/paired_diff.py "${core[@]}" --ref model1 \
+  "$PY" tools/analysis_tools/paired_diff.py "${core[@]}" --ref model1 \
     --out "$WORK/paired_diff_model1.md" > /dev/null || true
-  "$PY" tools/paired_diff.py "${core[@]}" --ref model7 \
+  "$PY" tools/analysis_tools/paired_diff.py "${core[@]}" --ref model7 \
     --out "$WORK/paired_diff_model7.md" > /dev/null || true
 fi
 if [ ${#normal[@]} -gt 0 ]; then
   # lesion-only Dice/IoU first: the headline means count a clean normal
   # image as 1.0
-  "$PY" tools/paired_diff.py "${normal[@]}" --ref normal-model1 \
+  "$PY" tools/analysis_tools/paired_diff.py "${normal[@]}" --ref normal-model1 \
     --metrics lesion_Dice lesion_IoU Dice \
     --out "$WORK/paired_diff_normal.md" > /dev/null || true
 fi
 for run in "tc-masked-s$S0" "tc-literal-s$S0" "model1-s$S0" "model7-s$S0"; do
   [ -f "$WORK/$run/fold_0/cv_fold_metrics.json" ] || continue
-  "$PY" tools/analyze.py "$WORK/$run/fold_0" --out "$WORK/pictures/$run" \
+  "$PY" tools/analysis_tools/analyze.py "$WORK/$run/fold_0" --out "$WORK/pictures/$run" \
     > /dev/null 2>&1 || log "pictures of $run failed"
 done
 ls "$WORK"/paired_diff_*.md 2>/dev/null

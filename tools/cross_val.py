@@ -12,10 +12,11 @@ For a config whose datasets take a ``split`` (every bus_mm dataset), this tool
 2. trains each fold with ``tools/train.py`` into ``<work_dir>/fold_<k>``
    (the split JSON replaces the config's ``split`` in every loader), and for
    TaiChiNet first mines that fold's curriculum masks with
-   ``--curriculum-teacher`` (``tools/prepare_curriculum.py``);
+   ``--curriculum-teacher`` (``tools/misc/prepare_curriculum.py``);
 3. tests each fold with ``tools/test.py`` (every generator and their mean
    for ASSGAN), writing per-image CSVs, predicted masks and overlays
-   (``tools/analyze.py`` draws the best/median/worst cases from them);
+   (``tools/analysis_tools/analyze.py`` draws the best/median/worst cases
+   from them);
 4. writes ``<work_dir>/cv_summary.{json,csv,md}``: every BUSMetric figure
    per fold and as mean +- std.
 
@@ -24,7 +25,7 @@ resumes from its last checkpoint, so rerunning the same command continues a
 killed run. Examples::
 
     python tools/cross_val.py configs/assgan/assgan_busi-cpu128_15pct.py \\
-        --num-folds 3 --cfg-options data_root=../shared/data/busi-dev
+        --num-folds 3 --data-root data/BUSI
     python tools/cross_val.py configs/taichinet/taichinet_busi-224.py \\
         --curriculum-teacher configs/taichinet/unetpp_busi-224.py --amp
 """
@@ -37,24 +38,19 @@ import sys
 import time
 from typing import Dict, List, Optional, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import Config, DictAction
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from bus_mm.apis import load_config
+from bus_mm.datasets.splits import load_split, make_kfold_split, save_split
+from bus_mm.engine.atomic_checkpoint import has_resumable_checkpoint
+from bus_mm.engine.config_walk import (curriculum_keys, loader_datasets,
+                                      split_datasets)
+from bus_mm.engine.fast_path import add_fast_path_args, fast_path_argv
+from bus_mm.engine.run_guard import config_fingerprint, find_checkpoint
+from bus_mm.evaluation.cv_summary import write_cv_summary
 
-from bus_mm.datasets.splits import (load_split, make_kfold_split,  # noqa: E402
-                                    save_split)
-from bus_mm.engine.atomic_checkpoint import (  # noqa: E402
-    has_resumable_checkpoint)
-from bus_mm.engine.config_walk import (curriculum_keys,  # noqa: E402
-                                      loader_datasets, split_datasets)
-from bus_mm.engine.run_guard import (config_fingerprint,  # noqa: E402
-                                    find_checkpoint)
-from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
-                                     fast_path_argv)
-from bus_mm.evaluation.cv_summary import write_cv_summary  # noqa: E402
-from tools.train import load_config  # noqa: E402
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOLS = osp.dirname(osp.abspath(__file__))
+REPO = osp.dirname(TOOLS)
 STAMP = 'cv_config.json'
 FOLD_DONE = 'cv_fold_metrics.json'
 TRAIN_DONE = 'cv_train_done.json'
@@ -90,7 +86,8 @@ def parse_args(argv=None):
     parser.add_argument('--curriculum-teacher', metavar='CONFIG',
                         help='TaiChiNet: U-Net++ teacher config; each fold '
                         "first mines its curriculum masks into "
-                        '<fold>/curriculum with tools/prepare_curriculum.py')
+                        '<fold>/curriculum with '
+                        'tools/misc/prepare_curriculum.py')
     parser.add_argument('--teacher-cfg-options', nargs='+', action=DictAction,
                         help='--cfg-options for the teacher config')
     parser.add_argument('--audit-gate', action='store_true',
@@ -319,14 +316,14 @@ def main(argv=None):
                 topts = (options_to_argv(args.teacher_cfg_options) +
                          root_options(tcfg, args.data_root) +
                          fold_options(tcfg, split_paths[fold]))
-                cmd = [py, osp.join(REPO, 'tools', 'prepare_curriculum.py'),
+                cmd = [py, osp.join(TOOLS, 'misc', 'prepare_curriculum.py'),
                        args.curriculum_teacher, '--out', cur_dir]
                 if osp.isdir(cur_dir):
                     cmd.append('--overwrite')  # an unfinished earlier attempt
                 run(cmd + ['--cfg-options'] + topts, args.dry_run, log)
             opts += [f'{k}={cur_dir}' for k in curriculum_keys(cfg)]
         if not osp.isfile(osp.join(fold_dir, TRAIN_DONE)):
-            cmd = [py, osp.join(REPO, 'tools', 'train.py'), args.config,
+            cmd = [py, osp.join(TOOLS, 'train.py'), args.config,
                    '--work-dir', fold_dir]
             if has_resumable_checkpoint(fold_dir):  # a fold killed midway
                 cmd.append('--resume')
@@ -352,7 +349,7 @@ def main(argv=None):
         for stale in os.listdir(fold_dir):  # from a test killed midway
             if stale.startswith('per_image') and stale.endswith('.csv'):
                 os.remove(osp.join(fold_dir, stale))
-        cmd = [py, osp.join(REPO, 'tools', 'test.py'), args.config, ckpt,
+        cmd = [py, osp.join(TOOLS, 'test.py'), args.config, ckpt,
                '--work-dir', fold_dir, '--csv',
                osp.join(fold_dir, 'per_image.csv'),
                '--out', osp.join(fold_dir, 'pred_masks'),

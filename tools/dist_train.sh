@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Distributed training with torchrun, as mmseg's tools/dist_train.sh:
 #   bash tools/dist_train.sh CONFIG GPUS [train.py args...]
-# On a CPU-only machine torchrun uses the gloo backend if the config sets
-# env_cfg.dist_cfg.backend=gloo (e.g. --cfg-options env_cfg.dist_cfg.backend=gloo).
+# On a CPU-only machine tools/train.py starts a gloo process group itself, so
+# GPUS is then the number of CPU processes.
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -20,4 +20,4 @@ $PYTHON -m torch.distributed.run \
     --master_port=$PORT \
     "$(dirname "$0")/train.py" \
     "$CONFIG" \
-    --launcher pytorch ${@:3}
+    --launcher pytorch "${@:3}"

@@ -6,29 +6,21 @@ Example::
 
 For every image it writes ``<out-dir>/masks/<name>.png`` (0/255 lesion mask at
 the image's own size) and ``<out-dir>/overlays/<name>.png`` (red contour of the
-prediction; green ground truth when ``--gt-dir`` is given).
+prediction; green ground truth when ``--gt-dir`` is given). The model is built
+and run by ``bus_mm.apis.init_model`` and ``bus_mm.apis.inference_model``.
 """
 import argparse
 import os
 import os.path as osp
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import cv2
+import numpy as np
+from mmengine.config import DictAction
+from mmengine.utils import ProgressBar
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.dataset import Compose, pseudo_collate  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
-
-from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
-                                     apply_fast_path)
-
-ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadBUSAnnotations',
-                      'LoadCurriculumMasks')
+from bus_mm.apis import inference_model, init_model
+from bus_mm.engine.fast_path import add_fast_path_args
 
 
 def parse_args(argv=None):
@@ -63,63 +55,17 @@ def list_images(path):
     return sorted(files)
 
 
-def build_inferencer(config, checkpoint, device=None, cfg_options=None,
-                     amp=None, amp_dtype=None, channels_last=None):
-    """Return (model, pipeline) ready for :func:`segment`.
-
-    ``amp``, ``amp_dtype`` and ``channels_last`` are the fast-path switches
-    (see :func:`bus_mm.engine.fast_path.apply_fast_path`); None keeps the
-    config's keys. Under ``amp`` :func:`segment` predicts under autocast.
-    """
-    from mmengine.runner import load_checkpoint
-    from mmseg.registry import MODELS
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    import bus_mm  # noqa: F401
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    # Built here rather than with mmseg's init_model, which passes
-    # `pretrained=None` that bus_mm's own segmentors do not take.
-    cfg.model.pop('pretrained', None)
-    cfg.model.train_cfg = None
-    model = MODELS.build(cfg.model)
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
-                           logger='silent')
-    model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta')
-    model.cfg = cfg
-    model = model.to(device).eval()
-    fast = apply_fast_path(cfg, amp, amp_dtype, channels_last, train=False)
-    if fast['channels_last']:
-        model.to(memory_format=torch.channels_last)
-    model.autocast_dtype = fast['amp']
-    steps = [t for t in cfg.test_pipeline if t['type'] not in ANNOTATION_LOADERS]
-    return model, Compose(steps)
-
-
-@torch.no_grad()
-def segment(model, pipeline, paths):
-    """Predict 0/1 masks (original image size) for a list of image paths."""
-    batch = pseudo_collate([pipeline(dict(img_path=p, labeled=False))
-                            for p in paths])
-    dtype = getattr(model, 'autocast_dtype', None)
-    device_type = next(model.parameters()).device.type
-    with torch.autocast(device_type, dtype=getattr(torch, dtype or 'float32'),
-                        enabled=dtype is not None):
-        outputs = model.test_step(batch)
-    return [o.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
-            for o in outputs]
-
-
 def main(argv=None):
     args = parse_args(argv)
     from bus_mm.datasets.mask_io import read_image, read_mask
     from bus_mm.visualization.overlay import draw_overlay
     paths = list_images(args.input)
-    model, pipeline = build_inferencer(args.config, args.checkpoint,
-                                       args.device, args.cfg_options,
-                                       args.amp, args.amp_dtype,
-                                       args.channels_last)
+    if not osp.isfile(args.checkpoint):
+        raise SystemExit(f'checkpoint not found: {args.checkpoint}')
+    model = init_model(args.config, args.checkpoint, args.device,
+                       args.cfg_options, amp=args.amp,
+                       amp_dtype=args.amp_dtype,
+                       channels_last=args.channels_last)
     root = args.input if osp.isdir(args.input) else osp.dirname(args.input)
     mask_dir = osp.join(args.out_dir, 'masks')
     ov_dir = osp.join(args.out_dir, 'overlays')
@@ -130,7 +76,8 @@ def main(argv=None):
     start = time.perf_counter()
     for i in range(0, len(paths), args.batch_size):
         chunk = paths[i:i + args.batch_size]
-        for path, pred in zip(chunk, segment(model, pipeline, chunk)):
+        for path, result in zip(chunk, inference_model(model, chunk)):
+            pred = result.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
             name = osp.splitext(osp.relpath(path, root))[0].replace(os.sep, '__')
             cv2.imwrite(osp.join(mask_dir, name + '.png'), pred * 255)
             if not args.no_overlay:

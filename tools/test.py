@@ -4,21 +4,18 @@ Example::
 
     python tools/test.py CONFIG CHECKPOINT --show-dir work_dirs/x/overlays
     python tools/test.py configs/assgan/... ckpt.pth --predict-with generator_a generator_b mean
+    bash tools/dist_test.sh CONFIG CHECKPOINT 2 --csv per_image.csv  # 2 processes
 """
 import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
+from mmengine.runner import Runner
 
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
-                                     apply_fast_path)
-from tools.train import load_config  # noqa: E402
+from bus_mm.apis import destroy_distributed, init_cpu_distributed, load_config
+from bus_mm.engine.fast_path import add_fast_path_args, apply_fast_path
 
 
 def parse_args(argv=None):
@@ -94,6 +91,7 @@ def main(argv=None):
     if args.predict_with and cfg.model.get('type') != 'ASSGAN':
         raise SystemExit('--predict-with applies to ASSGAN models only '
                          f'(this config builds {cfg.model.get("type")})')
+    init_cpu_distributed(cfg, args.launcher)
     results = {}
     for variant in variants:
         vcfg = cfg.copy()
@@ -114,6 +112,7 @@ def main(argv=None):
                 f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}'
                 for k, v in metrics.items()))
         print(f'metrics written to {path}')
+    destroy_distributed()
 
 
 if __name__ == '__main__':

@@ -8,21 +8,15 @@ Example::
 """
 import argparse
 import os
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
+from mmengine.runner import Runner
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from bus_mm.engine.config_walk import (enable_gate_audit,  # noqa: E402
-                                       set_data_root)
-from bus_mm.engine.fast_path import (add_fast_path_args,  # noqa: E402
-                                     apply_fast_path)
-from bus_mm.engine.resumable_run import prepare_run  # noqa: E402
-from bus_mm.engine.run_guard import guard_work_dir  # noqa: E402
+from bus_mm.apis import destroy_distributed, init_cpu_distributed, load_config
+from bus_mm.engine.config_walk import enable_gate_audit
+from bus_mm.engine.fast_path import add_fast_path_args, apply_fast_path
+from bus_mm.engine.resumable_run import prepare_run
+from bus_mm.engine.run_guard import guard_work_dir
 
 
 def parse_args(argv=None):
@@ -62,58 +56,6 @@ def parse_args(argv=None):
     return args
 
 
-def init_cpu_distributed(cfg: Config, launcher: str) -> None:
-    """Make ``--launcher pytorch`` work on CPU-only machines (gloo).
-
-    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and its model
-    wrappers pass ``device_ids=[LOCAL_RANK]``, neither of which a CPU model
-    allows. So we start the gloo group ourselves (the runner then skips its
-    own init) and build the DDP wrapper(s) with ``device_ids=None``.
-    """
-    import torch
-    import torch.distributed as dist
-    if launcher != 'pytorch' or torch.cuda.is_available():
-        return
-    wrapper = cfg.get('model_wrapper_cfg') or dict(
-        type='MMDistributedDataParallel', broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
-    wrapper['device_ids'] = None
-    cfg.model_wrapper_cfg = wrapper
-    if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
-    print_log(f'CPU distributed training: gloo, rank {dist.get_rank()} of '
-              f'{dist.get_world_size()}', logger='current')
-
-
-def load_config(config: str, cfg_options=None, work_dir=None,
-                data_root=None) -> Config:
-    """Load a config with CLI overrides and a default work dir, mmseg-style.
-
-    ``data_root`` (``--data-root``) replaces the data root of every
-    train/val/test dataset, ConcatDataset parts included.
-    """
-    if not osp.isfile(config):
-        raise SystemExit(f'config file not found: {config}')
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if data_root is not None:
-        if not osp.isdir(data_root):
-            raise SystemExit(f'--data-root {data_root!r} is not a folder; give '
-                             'the dataset folder (e.g. the BUSI root holding '
-                             'benign/ and malignant/)')
-        try:
-            set_data_root(cfg, data_root)
-        except ValueError as e:
-            raise SystemExit(f'{config}: {e}') from None
-    if work_dir is not None:
-        cfg.work_dir = work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(config))[0])
-    return cfg
-
-
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
@@ -137,13 +79,7 @@ def main(argv=None):
         from mmseg.registry import RUNNERS
         runner = RUNNERS.build(cfg)
     runner.train()
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        # Tear the group down before the interpreter exits: a gloo group left
-        # to process exit can abort a rank ("terminate called without an
-        # active exception") after training has finished.
-        dist.barrier()
-        dist.destroy_process_group()
+    destroy_distributed()
 
 
 if __name__ == '__main__':

@@ -10,6 +10,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
+from mmseg.structures import SegDataSample
 
 from ..engine.fast_path import apply_fast_path
 
@@ -55,9 +56,9 @@ def init_model(config: Union[str, Config],
                device: Optional[str] = None,
                cfg_options: Optional[dict] = None,
                strict: bool = False,
-               amp: Optional[bool] = None,
+               amp: Union[bool, str, None] = None,
                amp_dtype: Optional[str] = None,
-               channels_last: Optional[bool] = None) -> nn.Module:
+               channels_last: Union[bool, str, None] = None) -> nn.Module:
     """Build a segmentor from a config and load its checkpoint, for inference.
 
     Unlike ``mmseg.apis.init_model`` this does not pass ``pretrained=None``,
@@ -74,12 +75,14 @@ def init_model(config: Union[str, Config],
         cfg_options (dict, optional): Overrides merged into the config.
         strict (bool): Refuse checkpoints whose keys differ from the model's.
             Defaults to False.
-        amp (bool, optional): Predict under autocast (``--amp``); None: the
-            config's ``amp`` key decides (see
-            :func:`bus_mm.engine.fast_path.apply_fast_path`).
+        amp (bool | str, optional): Predict under autocast (``--amp``; any
+            value :func:`bus_mm.engine.fast_path.apply_fast_path` takes);
+            None: the config's ``amp`` key decides.
         amp_dtype (str, optional): Autocast dtype (``--amp-dtype``).
-        channels_last (bool, optional): NHWC weights (``--channels-last``);
-            None: the config's ``channels_last`` key decides.
+        channels_last (bool | str, optional): NHWC weights
+            (``--channels-last``, as ``amp``); None: the config's
+            ``channels_last`` key decides. Resolved for inference
+            (``train=False``).
 
     Returns:
         nn.Module: The model in eval mode on ``device``, with ``cfg`` (the
@@ -131,8 +134,9 @@ def _as_bgr(img: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def inference_model(model: nn.Module, img: Union[ImageType,
-                                                 Sequence[ImageType]]):
+def inference_model(
+    model: nn.Module, img: Union[ImageType, Sequence[ImageType]]
+) -> Union[SegDataSample, List[SegDataSample]]:
     """Segment one image or a batch of images with a model of
     :func:`init_model`.
 
@@ -147,7 +151,8 @@ def inference_model(model: nn.Module, img: Union[ImageType,
     Returns:
         SegDataSample | list[SegDataSample]: The prediction(s), one per
         image; ``pred_sem_seg.data[0]`` is the 0/1 lesion mask at the image's
-        own size. A list when ``img`` is a list or tuple.
+        own size (float32 or int64 as the model gives it, never a
+        half-precision type). A list when ``img`` is a list or tuple.
     """
     single = not isinstance(img, (list, tuple))
     imgs = [img] if single else list(img)
@@ -173,4 +178,18 @@ def inference_model(model: nn.Module, img: Union[ImageType,
     with torch.autocast(device_type, dtype=getattr(torch, dtype or 'float32'),
                         enabled=dtype is not None):
         results = model.test_step(batch)
+    if dtype is not None:
+        for result in results:
+            _to_float32(result)
     return results[0] if single else results
+
+
+def _to_float32(result: SegDataSample) -> None:
+    """Half-precision prediction fields (a binary segmentor's mask follows its
+    logits' dtype) back to float32, as an fp32 run returns them: numpy has no
+    bfloat16."""
+    for key in ('pred_sem_seg', 'seg_logits'):
+        if key in result:
+            field = getattr(result, key)
+            if field.data.dtype in (torch.bfloat16, torch.float16):
+                field.data = field.data.float()

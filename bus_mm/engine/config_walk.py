@@ -68,8 +68,12 @@ def set_data_root(cfg, data_root: str) -> int:
     return len(datasets)
 
 
+SEMI_SUPERVISED = ('ASSGAN', 'UniMatch')
+
+
 def enable_gate_audit(cfg) -> int:
-    """Load masks of the unlabeled training images for ASSGAN's gate audit.
+    """Load masks of the unlabeled training images to audit pseudo-labels
+    (ASSGAN's trust gate, UniMatch's confidence mask).
 
     Sets ``audit_masks=True`` on every train dataset with
     ``split_part='unlabeled'`` (the masks never reach a loss).
@@ -78,12 +82,13 @@ def enable_gate_audit(cfg) -> int:
         int: How many datasets were changed.
 
     Raises:
-        ValueError: When the config is no ASSGAN config or its train loader
-            has no unlabeled part.
+        ValueError: When the config builds no semi-supervised segmentor
+            (ASSGAN, UniMatch) or its train loader has no unlabeled part.
     """
-    if cfg.get('model', {}).get('type') != 'ASSGAN':
-        raise ValueError('--audit-gate audits ASSGAN\'s trust gate; this '
-                         f'config builds {cfg.get("model", {}).get("type")}')
+    if cfg.get('model', {}).get('type') not in SEMI_SUPERVISED:
+        raise ValueError('--audit-gate audits the pseudo-labels of '
+                         f'{" or ".join(SEMI_SUPERVISED)}; this config builds '
+                         f'{cfg.get("model", {}).get("type")}')
     parts = [d for k, d in loader_datasets(cfg)
              if k.startswith('train_dataloader')
              and d.get('split_part') == 'unlabeled']

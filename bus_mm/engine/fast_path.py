@@ -10,11 +10,22 @@ command line overrides:
   for it and the device cannot run it fast (a CPU without native bf16) the
   run falls back to fp32 with a warning; when ``--amp`` asks, it stops with
   the reason.
+* ``amp = 'auto'`` (``--amp auto``): bf16 autocast where the CPU computes
+  bf16 natively (AVX-512 BF16 or AMX, :func:`check_autocast`), AMP on CUDA,
+  fp32 elsewhere, never an error; one log line says which ran and why.
 * ``channels_last = True``: :class:`ChannelsLastHook` converts the model to
-  NHWC before the run.
+  NHWC before the run. ``channels_last = 'auto'`` (``--channels-last auto``)
+  takes the layout from :data:`LAYOUT` for the run's phase (training for
+  ``tools/train.py``, inference for ``tools/test.py``, ``tools/infer.py``
+  and :func:`bus_mm.apis.init_model`) and the precision that ``amp``
+  resolved to.
+
+``--amp``/``--channels-last`` alone, ``--no-amp``/``--no-channels-last`` and
+``True``/``False`` keys force the switch, as before.
 """
+import argparse
 import logging
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from mmengine.config import Config
@@ -26,35 +37,125 @@ from .optimizers.multi_optim_constructor import _SHARED_ONLY
 _PLAIN = 'OptimWrapper'
 _CAST_KEYS = ('dtype', 'on_unsupported', 'loss_scale')
 
+# The memory layout ``channels_last = 'auto'`` picks, by phase ('train':
+# tools/train.py, validation inside a training run included; 'infer':
+# tools/test.py, tools/infer.py, init_model) and by the precision the run
+# computes in ('bf16': bf16 autocast, 'fp32'). True: channels-last (NHWC).
+# Speed-ups over fp32 NCHW (the configs' batches, 128x128 images):
+#   Intel Xeon with AVX-512 BF16 and AMX, 2 threads:
+#     model                 train bf16  +cl    infer bf16  +cl    train fp32+cl
+#     ASSGAN demo (w. 16)   1.24x       1.32x  1.32x       1.75x  1.00x
+#     TaiChiNet cpu128      1.83x       1.45x  1.37x       2.28x  1.04x
+#     U-Net cpu128          1.68x       1.30x  1.53x       2.65x  1.01x
+#   AMD EPYC Zen 3 (no native bf16: fp32 only), 1 thread, 2026-11-30:
+#     model                 train fp32+cl      infer fp32+cl
+#     ASSGAN demo           1.12x              1.26x
+#     TaiChiNet cpu128      1.41x              1.51x
+#     U-Net cpu128          1.34x              1.84x
+# So NHWC pays for bf16 inference and for fp32 (training and inference;
+# neutral for fp32 training on the Xeon), and costs bf16 training of the
+# U-Net family (TaiChiNet 1.83x -> 1.45x). Regenerate with
+#   python tools/analysis_tools/bench.py --sections fastpath --iters 5 \
+#       --warmup 2 --threads 2
+# (docs/advanced_guides/fast_path.md keeps the tables). Not measured on a
+# GPU: there 'auto' keeps NCHW (force NHWC with --channels-last).
+LAYOUT = {
+    ('train', 'bf16'): False,
+    ('train', 'fp32'): True,
+    ('infer', 'bf16'): True,
+    ('infer', 'fp32'): True,
+}
+PHASES = ('train', 'infer')
+AUTO = 'auto'
+# the words --amp and --channels-last take after them
+_WORDS = {'auto': AUTO, 'on': True, 'off': False}
+
+Switch = Union[bool, str, None]
+
+
+def _flag_value(flag: str):
+    """argparse ``type`` of ``flag``: 'auto', 'on' or 'off'."""
+    def parse(word: str):
+        value = _WORDS.get(word.strip().lower())
+        if value is None:
+            raise argparse.ArgumentTypeError(
+                f'{word!r} is not one of auto, on, off ({flag} alone means '
+                f'on; a positional argument right after a bare {flag} is '
+                f'read as its value: put {flag} after it, or write '
+                f'{flag}=on)')
+        return value
+    return parse
+
 
 def add_fast_path_args(parser) -> None:
-    """Add ``--amp/--no-amp``, ``--amp-dtype`` and
-    ``--channels-last/--no-channels-last`` to an argparse parser."""
-    import argparse
+    """Add ``--amp [auto|on|off]/--no-amp``, ``--amp-dtype`` and
+    ``--channels-last [auto|on|off]/--no-channels-last`` to an argparse
+    parser. ``--amp`` alone is ``True``, ``--no-amp`` ``False``, ``--amp
+    auto`` ``'auto'`` (likewise for ``--channels-last``); not given: None."""
     parser.add_argument(
-        '--amp', action=argparse.BooleanOptionalAction, default=None,
+        '--amp', nargs='?', const=True, default=None,
+        type=_flag_value('--amp'), metavar='auto|on|off',
         help='mixed precision: bf16 autocast on a CPU with AVX-512 BF16/AMX, '
-        "AMP on CUDA (default: the config's `amp` key, else off)")
+        'AMP on CUDA; `--amp auto` uses it where the device has it and fp32 '
+        "elsewhere (default: the config's `amp` key, else off)")
+    parser.add_argument('--no-amp', dest='amp', action='store_const',
+                        const=False, help='fp32, whatever the config says')
     parser.add_argument(
         '--amp-dtype', choices=DTYPES, default=None,
         help='autocast dtype (CUDA: float16 by default; CPU: bfloat16 only)')
     parser.add_argument(
-        '--channels-last', action=argparse.BooleanOptionalAction,
-        default=None, help="NHWC weights and activations (default: the "
+        '--channels-last', nargs='?', const=True, default=None,
+        type=_flag_value('--channels-last'), metavar='auto|on|off',
+        help='NHWC weights and activations; `auto` picks the layout by phase '
+        "and precision (bus_mm.engine.fast_path.LAYOUT) (default: the "
         "config's `channels_last` key, else off)")
+    parser.add_argument('--no-channels-last', dest='channels_last',
+                        action='store_const', const=False,
+                        help='NCHW, whatever the config says')
 
 
 def fast_path_argv(args) -> list:
-    """The fast-path flags of parsed ``args`` back as command-line words."""
+    """The fast-path flags of parsed ``args`` back as command-line words
+    (``'auto'`` as one word, ``--amp=auto``, so that it cannot be read
+    apart from its flag)."""
     argv = []
-    if args.amp is not None:
-        argv.append('--amp' if args.amp else '--no-amp')
-    if args.amp_dtype is not None:
-        argv += ['--amp-dtype', args.amp_dtype]
-    if args.channels_last is not None:
-        argv.append('--channels-last' if args.channels_last else
-                    '--no-channels-last')
+    for flag, value in (('--amp', args.amp),
+                        ('--channels-last', args.channels_last)):
+        if value == AUTO:
+            argv.append(f'{flag}={AUTO}')
+        elif value is not None:
+            argv.append(flag if value else '--no-' + flag[2:])
+        if flag == '--amp' and args.amp_dtype is not None:
+            argv += ['--amp-dtype', args.amp_dtype]
     return argv
+
+
+def _switch(value: Switch, name: str) -> Union[bool, str]:
+    """``value`` of the config key or argument ``name`` as True, False or
+    'auto' (None: False); anything else raises naming ``name``."""
+    if value is None:
+        return False
+    if isinstance(value, bool) or value == AUTO:
+        return value
+    raise ValueError(f"{name} must be True, False or 'auto', got {value!r}")
+
+
+def _cpu_bf16_units() -> list:
+    """The native-bf16 units of this CPU, by name."""
+    return [name for name, has in (
+        ('AVX-512 BF16', torch.cpu._is_avx512_bf16_supported),
+        ('AMX', torch.cpu._is_amx_tile_supported)) if has()]
+
+
+def choose_layout(phase: str, precision: str, device: str = 'cpu') -> bool:
+    """What ``channels_last = 'auto'`` resolves to: :data:`LAYOUT` for
+    ``phase`` ('train' or 'infer') and ``precision`` ('bf16', 'fp16' or
+    'fp32') on a CPU; NCHW (False) on CUDA, where it was not measured."""
+    if phase not in PHASES:
+        raise ValueError(f'phase must be one of {PHASES}, got {phase!r}')
+    if device != 'cpu':
+        return False
+    return LAYOUT[(phase, precision)]
 
 
 def _optim_wrappers(cfg: Config) -> list:
@@ -81,39 +182,78 @@ def _set_wrappers(cfg: Config, wrapper: Optional[dict]) -> None:
             w.update({k: v for k, v in wrapper.items() if k != 'type'})
 
 
+def _auto_amp(dtype: str, device: str, reason: Optional[str]) -> str:
+    """What ``amp = 'auto'`` ran and why, for the log line."""
+    short = dict(bfloat16='bf16', float16='fp16')[dtype]
+    if device == 'cuda':
+        if reason is None:
+            return f'{short} AMP (CUDA)'
+        return f'fp32 ({reason})'
+    if reason is None:
+        units = _cpu_bf16_units()
+        return 'bf16 autocast (this CPU has native bf16' + (
+            f': {", ".join(units)})' if units else ')')
+    if dtype == 'bfloat16':
+        return 'fp32 (this CPU has no native bf16: AVX-512 BF16 / AMX missing)'
+    return f'fp32 ({reason})'
+
+
 def apply_fast_path(cfg: Config,
-                    amp: Optional[bool] = None,
+                    amp: Switch = None,
                     amp_dtype: Optional[str] = None,
-                    channels_last: Optional[bool] = None,
+                    channels_last: Switch = None,
                     train: bool = True) -> dict:
     """Resolve the fast-path switches of ``cfg`` and the command line.
 
     Args:
         cfg (Config): The loaded config; changed in place.
-        amp (bool, optional): ``--amp`` (True), ``--no-amp`` (False) or not
-            given (None: the config's ``amp`` key decides).
+        amp (bool | str, optional): ``--amp`` (True), ``--no-amp`` (False),
+            ``--amp auto`` ('auto') or not given (None: the config's ``amp``
+            key decides: True, False or 'auto').
         amp_dtype (str, optional): ``--amp-dtype``.
-        channels_last (bool, optional): ``--channels-last`` /
-            ``--no-channels-last`` or None (the config's key decides).
-        train (bool): Whether optimizer wrappers matter (tools/train.py).
+        channels_last (bool | str, optional): ``--channels-last`` (True),
+            ``--no-channels-last`` (False), ``--channels-last auto``
+            ('auto') or None (the config's ``channels_last`` key decides).
+            'auto' takes :data:`LAYOUT` for the phase and the precision
+            ``amp`` resolved to.
+        train (bool): A training run (tools/train.py: optimizer wrappers
+            matter, the layout is LAYOUT's 'train' entry) or an inference
+            one (tools/test.py, tools/infer.py: the 'infer' entry).
 
     Returns:
         dict: What was applied: ``amp`` (the dtype name or None) and
         ``channels_last`` (bool); also written back to the config keys.
 
     Raises:
+        ValueError: ``amp`` or ``channels_last`` (argument or config key)
+            is not True, False or 'auto'.
         SystemExit: ``--amp`` was asked for on a device that cannot run it
             fast (the message says why and what to do).
     """
+    if amp is None:
+        asked = _switch(cfg.get('amp'), 'config key `amp`')
+    else:
+        asked = _switch(amp, '`amp` (--amp)')
+    if channels_last is None:
+        cl_asked = _switch(cfg.get('channels_last'),
+                           'config key `channels_last`')
+    else:
+        cl_asked = _switch(channels_last, '`channels_last` (--channels-last)')
     explicit = amp is True
-    want = bool(cfg.get('amp', False)) if amp is None else amp
+    want = asked is not False
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     dtype = amp_dtype or cfg.get('amp_dtype') or (
         'float16' if device == 'cuda' else 'bfloat16')
+    ran = None
     if want:
         reason = check_autocast(dtype, device)
-        if reason is not None:
-            if explicit or dtype not in DTYPES:
+        if reason is not None and dtype not in DTYPES:
+            raise SystemExit(f'--amp: {reason}.')
+        if asked == AUTO:
+            ran = _auto_amp(dtype, device, reason)
+            want = reason is None
+        elif reason is not None:
+            if explicit:
                 raise SystemExit(f'--amp: {reason}.')
             print_log(f'amp: {reason}; running in fp32.', logger='current',
                       level=logging.WARNING)
@@ -129,15 +269,27 @@ def apply_fast_path(cfg: Config,
     for loop in ('val_cfg', 'test_cfg'):
         if cfg.get(loop) is not None:
             cfg[loop]['fp16'] = want
-    cl = bool(cfg.get('channels_last', False)) if channels_last is None \
-        else channels_last
+    phase = 'train' if train else 'infer'
+    precision = ({'bfloat16': 'bf16', 'float16': 'fp16'}[dtype] if want
+                 else 'fp32')
+    cl = cl_asked
+    if cl_asked == AUTO:
+        cl = choose_layout(phase, precision, device)
     hooks = [h for h in (cfg.get('custom_hooks') or [])
              if h.get('type') != 'ChannelsLastHook']
     if cl:
         hooks.append(dict(type='ChannelsLastHook'))
     cfg.custom_hooks = hooks
     cfg.amp, cfg.amp_dtype, cfg.channels_last = want, dtype, cl
-    if want or cl:
-        print_log(f'fast path: amp={dtype if want else "off"} on {device}, '
-                  f'channels_last={cl}', logger='current')
+    if asked is not False or cl_asked is not False:
+        amp_part = (f'amp=auto -> {ran}' if ran is not None else
+                    f'amp={dtype if want else "off"} on {device}')
+        if cl_asked != AUTO:
+            cl_part = f'channels_last={cl}'
+        elif device == 'cpu':
+            cl_part = f'channels_last=auto -> {cl} ({phase}, {precision})'
+        else:
+            cl_part = (f'channels_last=auto -> {cl} (not measured on '
+                       f'{device}: NCHW)')
+        print_log(f'fast path: {amp_part}, {cl_part}', logger='current')
     return dict(amp=dtype if want else None, channels_last=cl)

@@ -10,7 +10,7 @@ class, with pixels whose ground truth equals ``ignore_index`` left out:
 * Sensitivity     = TP / (TP + FN)
 * Specificity     = TN / (TN + FP)
 
-Empty rule (DESIGN.md): when a ratio's denominator is 0 for one image, its
+Empty rule: when a ratio's denominator is 0 for one image, its
 value is 1.0 if the ground truth and the prediction are both empty (no lesion
 pixel in either), otherwise 0.0.
 

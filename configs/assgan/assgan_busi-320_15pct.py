@@ -1,14 +1,14 @@
 # ASSGAN on a BUSI folder at the paper's size (GPU): 320x320, ResNet-101
 # DeepLabV3+ and PSPNet (no pretrained weights are downloaded; set
 # model.generator_{a,b}.backbone.init_cfg for ImageNet weights you have),
-# AgreementGate gamma 0.5 (no D), Adam 1e-4, batch 4 labeled + 4 unlabeled, 15% of each fold's
-# training part labeled, 10% of the non-test images for validation,
+# the default trust rule and D (configs/assgan/README.md), Adam 1e-4, batch
+# 4 labeled + 4 unlabeled, 15% of each fold's training part labeled, 10% of the non-test images for validation,
 # 200 supervised epochs of 18 iterations (one pass over the ~70 labeled images
 # of a 5-fold BUSI training part) + 500 semi-supervised epochs of 99
 # iterations (one pass over its ~396 unlabeled images: Algorithm 2's epoch).
 #   python tools/cross_val.py configs/assgan/assgan_busi-320_15pct.py --amp
-# Not measured here (no GPU in the sessions that built it); the CPU variant
-# assgan_busi-cpu128_15pct.py is the one with figures in the README.
+# Not measured yet (a GPU job); the 128 px CPU configs have the figures in
+# configs/assgan/README.md.
 _base_ = ['./assgan_busi_18pct.py']
 split = dict(type='kfold', num_folds=5, fold=0, val=0.1, labeled=0.15, seed=0)
 _part = dict(type='BUSIDataset', data_root={{_base_.data_root}}, split=split,

@@ -2,3 +2,5 @@
 _base_ = ['./assgan_busi-cpu128_15pct_agree-cut.py',
           '../_base_/models/assgan_r18_full-width.py']
 model = {{_base_.r18_full_width}}
+amp = 'auto'
+channels_last = 'auto'

@@ -1,10 +1,10 @@
 # ASSGAN on a BUSI folder (benign + malignant), short CPU variant measured on
 # busi-dev: the phantom demo's small generators (ResNet-18 with base width 16
 # DeepLabV3+ and PSPNet, Dice+BCE) at 128x128, batch 4 labeled + 4 unlabeled,
-# 400 supervised + 400 semi-supervised iterations (Adam 1e-3), AgreementGate
-# gamma 0.5 and no D (the paper's D: *_paper-gate.py; round 4's D gate:
-# *_d-gate.py). 15% of each fold's training part is labeled; 10% of the
-# non-test images validate (best checkpoint by val IoU).
+# 400 supervised + 400 semi-supervised iterations (Adam 1e-3), the default
+# trust rule and D (configs/assgan/README.md; the paper's D gate:
+# *_paper-gate.py; D as the judge: *_d-gate.py). 15% of each fold's training
+# part is labeled; 10% of the non-test images validate.
 #   python tools/cross_val.py configs/assgan/assgan_busi-cpu128_15pct.py \
 #       --num-folds 3 --data-root data/BUSI
 # One run of fold 0 of 5 without cross_val.py:

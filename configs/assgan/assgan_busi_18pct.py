@@ -1,6 +1,7 @@
 # ASSGAN on BUSI ("PDBUI" of Table 1): 647 lesion images, 100 labeled (18%) +
 # 447 unlabeled for training, 50 val, 50 test; otherwise the headline
-# settings (320x320, ResNet-101 generators, AgreementGate gamma 0.5, no D): 200 supervised epochs
+# settings (320x320, ResNet-101 generators, the default trust rule and D):
+# 200 supervised epochs
 # of 25 iterations (one pass over the 100 labeled images at 4 per batch), then
 # 500 semi-supervised epochs of 112 iterations (one pass over the 447
 # unlabeled images at 4 per batch: Algorithm 2's epoch).

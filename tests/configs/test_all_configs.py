@@ -52,7 +52,7 @@ def test_amp_switches_every_optimizer_of_every_config(path, monkeypatch):
     from mmengine.optim import AmpOptimWrapper, build_optim_wrapper
 
     from bus_mm.engine.fast_path import apply_fast_path
-    from tools.train import load_config
+    from bus_mm.apis import load_config
     cfg = load_config(osp.join(REPO, path))
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')  # for MMLogger's rank
@@ -76,7 +76,7 @@ def test_amp_on_cpu_makes_every_optimizer_autocast(path, monkeypatch):
     AutocastOptimWrapper, and `--no-amp` into plain fp32 OptimWrappers."""
     from bus_mm.engine.fast_path import _optim_wrappers, apply_fast_path
     from bus_mm.engine.optimizers import autocast_optim_wrapper as aow
-    from tools.train import load_config
+    from bus_mm.apis import load_config
     monkeypatch.setattr(aow, 'cpu_supports_bf16', lambda: True)
     cfg = load_config(osp.join(REPO, path))
     apply_fast_path(cfg, amp=True)

@@ -1,11 +1,38 @@
-"""ASSGAN configs: phase lengths follow the paper's epochs, the default gate
-and its paper-literal twin one config away."""
+"""ASSGAN configs: phase lengths follow the paper's epochs, the shipped
+default is the class default, its paper-literal and ablation twins are one
+config away, and every config's semi-supervised settings fit together."""
+import glob
+import inspect
 import os.path as osp
+from dataclasses import asdict
 
 import pytest
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ASSGAN_CONFIGS = sorted(
+    osp.relpath(p, REPO)
+    for p in glob.glob(osp.join(REPO, 'configs', 'assgan', '*.py')) +
+    glob.glob(osp.join(REPO, 'configs', 'assgan_*.py')))
+DEFAULT_GATE = dict(type='AgreementGate', gamma=0.2, weighting='rank')
+PAPER_SEMI = dict(lambda_adv=0.01, adv_warmup=False, adv_on_unlabeled=False,
+                  train_d_in_semi=True,
+                  d_input=dict(binarize=False, with_image=False),
+                  strong_aug=None)
+
+
+def _cfg(path):
+    return Config.fromfile(osp.join(REPO, path))
+
+
+def _semi(cfg):
+    """The model's semi_train_cfg as ASSGAN reads it (defaults filled)."""
+    from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
+    return asdict(SemiTrainCfg.build(cfg.model.get('semi_train_cfg')))
+
+
+def _hook(cfg):
+    return [h for h in cfg.custom_hooks if h['type'] == 'ASSGANHook'][0]
 
 
 @pytest.mark.parametrize('path,labeled,unlabeled', [
@@ -14,8 +41,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ])
 def test_semi_phase_is_500_passes_over_the_unlabeled_images(
         path, labeled, unlabeled):
-    cfg = Config.fromfile(osp.join(REPO, path))
-    hook = [h for h in cfg.custom_hooks if h['type'] == 'ASSGANHook'][0]
+    cfg = _cfg(path)
+    hook = _hook(cfg)
     per_batch = cfg.train_dataloader.sampler.num_labeled
     unl_per_batch = cfg.train_dataloader.sampler.batch_size - per_batch
     # Algorithm 1: 200 passes over the labeled images
@@ -28,38 +55,113 @@ def test_semi_phase_is_500_passes_over_the_unlabeled_images(
     assert hook['epoch_length'] * unl_per_batch >= unlabeled
 
 
+def test_the_model_base_is_the_class_default():
+    """configs/_base_/models/assgan_deeplabv3plus_pspnet.py spells out
+    ASSGAN's own defaults: a config that leaves them out gets the same."""
+    from bus_mm.models.segmentors.assgan import ASSGAN
+    from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
+    cfg = _cfg('configs/_base_/models/assgan_deeplabv3plus_pspnet.py')
+    params = inspect.signature(ASSGAN.__init__).parameters
+    assert dict(cfg.model.discriminator) == params['discriminator'].default
+    assert dict(cfg.model.gate) == params['gate'].default == DEFAULT_GATE
+    assert _semi(cfg) == asdict(SemiTrainCfg())
+    assert cfg.model.discriminator.in_channels == 4  # image + mask
+    assert cfg.model.semi_train_cfg.strong_aug == dict(
+        type='StrongPerturbation')
+
+
 @pytest.mark.parametrize('name', [
-    'configs/assgan/assgan_phantom-demo', 'configs/assgan/assgan_busi-cpu128_15pct',
+    'configs/assgan/assgan_phantom-demo',
+    'configs/assgan/assgan_busi-cpu128_15pct',
     'configs/assgan/assgan_busi-320_15pct', 'configs/assgan_sdbui_15pct',
     'configs/assgan/assgan_busi-cpu128-r18_15pct'])
-def test_default_gate_and_paper_gate_twin(name):
-    cfg = Config.fromfile(osp.join(REPO, name + '.py'))
-    # the default: the generators' agreement judges, no D, no D optimizer
-    assert cfg.model.gate.type == 'AgreementGate' and cfg.model.gamma == 0.5
-    assert cfg.model.discriminator is None
-    assert cfg.optim_wrapper.get('discriminator') is None
-    paper = Config.fromfile(osp.join(REPO, name + '_paper-gate.py'))
-    assert dict(paper.model.gate) == dict(type='PaperGate')
+def test_default_and_its_paper_gate_twin(name):
+    from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
+    cfg = _cfg(name + '.py')
+    # the default: agreement rank, D as a shape prior, strong view
+    assert dict(cfg.model.gate) == DEFAULT_GATE
+    assert cfg.model.discriminator.type == 'PatchDiscriminator'
+    assert cfg.model.discriminator.in_channels == 4
+    assert cfg.optim_wrapper.discriminator is not None
+    assert _semi(cfg) == asdict(SemiTrainCfg())
+    # the paper read literally: D judges the soft map alone
+    paper = _cfg(name + '_paper-gate.py')
+    assert dict(paper.model.gate) == dict(type='DiscriminatorGate',
+                                          gamma=0.5)
     assert paper.model.discriminator.type == 'PatchDiscriminator'
+    assert paper.model.discriminator.in_channels == 1
     assert paper.optim_wrapper.discriminator is not None
-    assert paper.model.gamma == 0.5 and paper.model.lambda_adv == 0.01
-    assert not paper.model.adv_on_unlabeled and paper.model.train_d_in_semi
+    assert _semi(paper) == dict(_semi(cfg), lambda_semi=1.0, **PAPER_SEMI)
+    # and nothing else differs
+    for key in ('train_dataloader', 'train_cfg', 'custom_hooks'):
+        assert paper[key] == cfg[key], key
+    for key in ('generator_a', 'generator_b', 'test_cfg'):
+        assert paper.model[key] == cfg.model[key], key
 
 
-@pytest.mark.parametrize('suffix,gate,gamma,has_d', [
-    ('_2gen', 'AgreementGate', 0.0, False),    # accept-all: gamma 0
-    ('_d-gate', 'QuantileGate', 0.2, True),    # round 4's default
-    ('_1gen', 'MaskQualityGate', 0.5, False),  # no partner to agree with
-    ('_1gen-gan', 'MaskQualityGate', 0.5, True),
+@pytest.mark.parametrize('suffix,gate,has_d,semi', [
+    # Table 9's "2 generators": every pseudo-label, the weak view, no D
+    ('_2gen', dict(type='AgreementGate', gamma=0.0), False,
+     dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None)),
+    ('_agree-cut', dict(type='AgreementGate', gamma=0.5), False,
+     dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None)),
+    # the default rule without D
+    ('_no-d', DEFAULT_GATE, False,
+     dict(lambda_adv=0., train_d_in_semi=False)),
+    # D on the thresholded mask alone as a quantile judge, no L_adv
+    ('_d-gate', dict(type='DiscriminatorGate', gamma=0.2, quantile=True),
+     True, dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None,
+                d_input=dict(binarize=True, with_image=False))),
+    ('_1gen', dict(type='AcceptAllGate'), False,
+     dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None)),
+    # "1 generator + GAN" needs L_adv from the start
+    ('_1gen-gan', dict(type='AcceptAllGate'), True,
+     dict(lambda_adv=0.01, adv_warmup=False, train_d_in_semi=False,
+          strong_aug=None, d_input=dict(binarize=True, with_image=False))),
+    ('_sup', DEFAULT_GATE, False,
+     dict(lambda_adv=0., train_d_in_semi=False)),
 ])
-def test_ablation_twins_of_the_busi_cpu_config(suffix, gate, gamma, has_d):
-    cfg = Config.fromfile(osp.join(
-        REPO, f'configs/assgan/assgan_busi-cpu128_15pct{suffix}.py'))
-    assert cfg.model.gate.type == gate and cfg.model.gamma == gamma
+def test_ablation_twins_of_the_busi_cpu_config(suffix, gate, has_d, semi):
+    from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
+    cfg = _cfg(f'configs/assgan/assgan_busi-cpu128_15pct{suffix}.py')
+    from mmseg.registry import MODELS
+    assert dict(cfg.model.gate) == gate
+    if suffix in ('_2gen', '_agree-cut'):
+        # the gate was replaced, not merged: AgreementGate's own 'cut'
+        assert MODELS.build(cfg.model.gate).weighting == 'cut'
     assert (cfg.model.discriminator is not None) == has_d
     assert (cfg.optim_wrapper.get('discriminator') is not None) == has_d
-    if suffix == '_1gen-gan':
-        assert cfg.model.lambda_adv > 0  # the GAN row needs L_adv
+    assert _semi(cfg) == dict(asdict(SemiTrainCfg()), **semi)
+    one_gen = suffix.startswith('_1gen')
+    assert (cfg.model.generator_b is None) == one_gen
+    assert (cfg.optim_wrapper.get('generator_b') is None) == one_gen
+    supervised = suffix in ('_sup', '_1gen', '_1gen-gan')
+    assert (_hook(cfg)['semi_start'] is None) == supervised
+
+
+@pytest.mark.parametrize('path', ASSGAN_CONFIGS)
+def test_every_assgan_config_fits_together(path):
+    """The checks ASSGAN runs when it is built, without building the
+    generators: the gate, D, D's view and the semi settings agree, and an
+    optimizer exists exactly for each network."""
+    from mmseg.registry import MODELS
+    from bus_mm.models.discriminators.mask_view import MaskView
+    from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
+    cfg = _cfg(path)
+    model = cfg.model
+    assert model.type == 'ASSGAN'
+    semi = SemiTrainCfg.build(model.get('semi_train_cfg'))
+    gate = MODELS.build(model.gate)
+    disc = None if model.discriminator is None else MODELS.build(
+        model.discriminator)
+    view = MaskView(**semi.d_input)
+    semi.check(gate, disc, model.generator_b is not None, view)
+    if disc is not None:
+        view.check(disc, image_channels=3)  # RGB-loaded grey images
+    semi.build_strong_aug()
+    for name in ('generator_a', 'generator_b', 'discriminator'):
+        assert (model.get(name) is None) == (
+            cfg.optim_wrapper.get(name) is None), name
 
 
 def test_full_width_rows_use_stock_mmseg_r18_networks():
@@ -68,17 +170,18 @@ def test_full_width_rows_use_stock_mmseg_r18_networks():
     head tensor of the same shape) up to the 1-channel lesion logit."""
     from mmseg.registry import MODELS
     stem = 'configs/assgan/assgan_busi-cpu128'
-    for suffix in ('', '_sup', '_2gen', '_paper-gate'):
-        full = Config.fromfile(osp.join(REPO, f'{stem}-r18_15pct{suffix}.py'))
-        w16 = Config.fromfile(osp.join(REPO, f'{stem}_15pct{suffix}.py'))
+    for suffix in ('', '_sup', '_2gen', '_agree-cut', '_no-d',
+                   '_paper-gate'):
+        full = _cfg(f'{stem}-r18_15pct{suffix}.py')
+        w16 = _cfg(f'{stem}_15pct{suffix}.py')
         for key in ('train_dataloader', 'optim_wrapper', 'train_cfg',
                     'custom_hooks'):
             assert full[key] == w16[key], (suffix, key)
         for key in set(full.model) - {'generator_a', 'generator_b'}:
             assert full.model[key] == w16.model[key], (suffix, key)
-    cfg = Config.fromfile(osp.join(REPO, f'{stem}-r18_15pct_sup.py'))
-    stock = Config.fromfile(osp.join(
-        REPO, 'configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py'))
+    cfg = _cfg(f'{stem}-r18_15pct_sup.py')
+    stock = _cfg(
+        'configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py')
     ours = MODELS.build(cfg.model).generator_a.state_dict()
     ref = MODELS.build(stock.model).state_dict()
     logits = {k for k in ref if 'conv_seg' in k}

@@ -2,7 +2,6 @@
 reproduce Table I's parameter counts."""
 import glob
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
@@ -11,10 +10,9 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
+from bus_mm.apis import TABLE_I, count_params
 
-from tools.count_params import TABLE_I, count_params  # noqa: E402
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 CFG_DIR = osp.join(REPO, 'configs', 'taichinet')
 CONFIGS = sorted(

@@ -25,7 +25,7 @@ class FakeModel(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.semi_enabled = None
+        self.semi_enabled = False
         self.last_accepted_ids = {'a': [], 'b': []}
 
 
@@ -219,8 +219,9 @@ def test_with_runner(tmp_path):
         type='ASSGAN',
         generator_a=gen,
         generator_b=gen,
-        discriminator=dict(type='PatchDiscriminator', base_channels=4),
-        gamma=0.0,
+        discriminator=dict(type='PatchDiscriminator', in_channels=4,
+                           base_channels=4),
+        gate=dict(type='AgreementGate', gamma=0.0),
         data_preprocessor=dict(
             type='SegDataPreProcessor',
             mean=[0., 0., 0.],
@@ -247,12 +248,18 @@ def test_with_runner(tmp_path):
         default_hooks=dict(checkpoint=None, logger=None),
         default_scope='mmseg',
         log_level='WARNING')
+    phases = []
+    runner.model.generator_a.backbone.register_forward_pre_hook(
+        lambda m, args: phases.append(runner.model.semi_enabled))
     runner.train()
     hub = runner.message_hub
     assert runner.model.semi_enabled is True
-    assert hub.get_scalar('train/accepted_a').data[0].tolist() == [
-        0, 0, 2, 2
-    ]
+    # the hook set the phase: labeled pass only in iterations 0-1; labeled,
+    # weak and strong unlabeled passes in iterations 2-3
+    assert phases == [False, False] + [True] * 6
+    # accepted_* are logged in the semi-supervised phase only
+    assert hub.get_scalar('train/accepted_a').data[0].tolist() == [2, 2]
+    assert len(hub.get_scalar('train/pair_iou').data[0]) == 2
     # windows end at iterations 1 (supervised: 0 used) and 3 (2 used)
     assert hub.get_scalar('train/unlabeled_used_a').data[0].tolist() == [
         0, 2

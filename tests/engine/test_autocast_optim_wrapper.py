@@ -59,21 +59,32 @@ def test_single_optimizer_trains_under_bf16_and_roundtrips(bf16_cpu):
 @needs_cpu
 def test_assgan_three_optimizers_train_under_bf16(bf16_cpu):
     torch.manual_seed(0)
-    model = build(semi_start=0, gamma=0.0, train_d_in_semi=True)
+    model = build(gate=dict(type='AgreementGate', gamma=0.0))
+    nets = ('generator_a', 'generator_b', 'discriminator')
     optim = OptimWrapperDict(**{
         name: AutocastOptimWrapper(optimizer=torch.optim.Adam(
-            getattr(model, name).parameters(), lr=1e-3))
-        for name in ('generator_a', 'generator_b', 'discriminator')})
-    before = {n: snapshot(getattr(model, n))
-              for n in ('generator_a', 'generator_b', 'discriminator')}
+            getattr(model, name).parameters(), lr=1e-2))
+        for name in nets})
+    dtypes = []
+    model.generator_a.backbone.register_forward_hook(
+        lambda m, args, out: dtypes.append(out[-1].dtype))
+    # the supervised phase learns
     first = model.train_step(make_batch(2, 2), optim)
     for _ in range(4):
         log = model.train_step(make_batch(2, 2), optim)
+    assert log['gen_a.decode.loss_ce'] < 0.9 * first['gen_a.decode.loss_ce']
+    # a semi-supervised step updates all three networks, finite
+    model.semi_enabled = True
+    before = {n: snapshot(getattr(model, n)) for n in nets}
+    dtypes.clear()
+    log = model.train_step(make_batch(2, 2), optim)
     for name, snap in before.items():
         after = snapshot(getattr(model, name))
         assert any(not torch.equal(snap[k], after[k]) for k in snap), name
     assert all(torch.isfinite(torch.tensor(v)) for v in log.values())
-    assert log['gen_a.loss'] < first['gen_a.loss']
+    assert log['accepted_a'] == 2 and log['loss_semi_b'] > 0
+    # labeled, weak and strong-view passes, all under autocast
+    assert dtypes == [torch.bfloat16] * 3
 
 
 def test_refusal_without_native_bf16(monkeypatch):

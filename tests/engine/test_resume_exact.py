@@ -23,7 +23,7 @@ CONFIG = 'configs/assgan/assgan_phantom-demo.py'
 OPTS = ['train_cfg.max_iters=8', 'train_cfg.val_interval=4',
         'default_hooks.checkpoint.interval=3', 'default_hooks.curves=None',
         'custom_hooks.1.semi_start=5', 'custom_hooks.1.epoch_length=4',
-        'model.gamma=0.0']  # gamma 0: pseudo-labels flow after the switch
+        'model.gate.gamma=0.0']  # gamma 0: pseudo-labels flow after the switch
 
 
 @pytest.fixture(scope='module')

@@ -1,95 +1,150 @@
-"""ASSGAN's D update (Eq. 3): what D sees, what it learns, what it logs."""
+"""ASSGAN's D update (Eq. 3, ``ASSGAN.train_discriminator``): what D sees,
+what it learns, what it logs; and what adding D changes (nothing before the
+semi-supervised phase)."""
 import pytest
 import torch
-from mmengine.optim import OptimWrapper
+from mmengine.structures import PixelData
 
-from bus_mm.models.gates import MaskQualityGate, PaperGate
-from bus_mm.models.segmentors.assgan_discriminator import discriminator_step
-from mmseg.registry import MODELS
-from tests.models.test_assgan import (build, make_batch, make_optim, same,
-                                      snapshot)
+from bus_mm.models.segmentors.assgan_generators import valid_mask
+from bus_mm.models.segmentors.assgan_state import Batch, GeneratorOutput
+from tests.models.test_assgan import (GENS, SIZE, build, make_batch,
+                                      make_optim, same, snapshot)
 
 
-def _disc(in_channels=1):
+def _batch(model, nl=2, nu=0):
+    """A preprocessed :class:`Batch` with its valid mask."""
+    data = model.data_preprocessor(make_batch(nl, nu), True)
+    samples = data['data_samples']
+    lab = [i for i, s in enumerate(samples) if s.metainfo['labeled']]
+    batch = Batch.select(data['inputs'], samples, lab, nu > 0)
+    batch.valid = valid_mask(batch.samples, batch.x.shape[-2:],
+                             batch.x.device)
+    return batch
+
+
+def _outs(probs, threshold=0.5):
+    return {name: GeneratorOutput(None, None, prob, threshold)
+            for name, prob in zip(GENS, probs)}
+
+
+def test_d_step_learns_real_vs_fake_and_logs():
     torch.manual_seed(0)
-    return MODELS.build(dict(type='PatchDiscriminator',
-                             in_channels=in_channels, base_channels=4))
-
-
-def test_discriminator_step_learns_real_vs_fake_and_logs():
-    disc = _disc()
-    wrapper = OptimWrapper(torch.optim.Adam(disc.parameters(), lr=1e-2))
-    real = torch.zeros(2, 1, 32, 32)
-    real[:, :, 8:24, 8:24] = 1                  # compact squares
-    prob_a = torch.rand(3, 1, 32, 32, requires_grad=True)   # noise masks
-    prob_b = torch.rand(3, 1, 32, 32)
-    image = torch.randn(3, 3, 32, 32)
-    fakes = {'a': (prob_a, 0.5), 'b': (prob_b, 0.5)}
-    logs = [dict() for _ in range(30)]
-    losses = [discriminator_step(disc, MaskQualityGate(), wrapper, real,
-                                 image, fakes, 1.0, log) for log in logs]
-    assert losses[-1] < 0.5 * losses[0]
-    last = logs[-1]
+    model = build(discriminator=dict(type='PatchDiscriminator',
+                                     in_channels=4, base_channels=8))
+    optim = make_optim(model, lr=1e-2)
+    batch = _batch(model, nl=3)
+    prob_a = torch.rand(3, 1, SIZE, SIZE, requires_grad=True)  # noise
+    prob_b = torch.rand(3, 1, SIZE, SIZE)
+    logs = [model.train_discriminator(batch, _outs([prob_a, prob_b]),
+                                      optim) for _ in range(40)]
+    first, last = logs[0], logs[-1]
     assert set(last) == {'disc.loss_real', 'disc.loss_fake', 'score_real',
-                         'score_a', 'score_b'}
+                         'score_a', 'score_b', 'loss_d'}
+    assert last['loss_d'] < 0.5 * first['loss_d']
     assert last['score_real'] > 0.8 > 0.2 > max(last['score_a'],
                                                 last['score_b'])
-    assert losses[-1] == pytest.approx(last['disc.loss_real'] +
-                                       last['disc.loss_fake'])
+    assert last['loss_d'] == pytest.approx(last['disc.loss_real'] +
+                                           last['disc.loss_fake'])
     assert prob_a.grad is None                  # fakes are detached
 
 
-def test_discriminator_step_uses_the_gates_view_and_label_smoothing():
+@pytest.mark.parametrize('binarize,with_image', [(True, True),
+                                                 (False, False),
+                                                 (True, False)])
+def test_d_sees_reals_and_fakes_through_the_same_view(binarize, with_image):
+    channels = 4 if with_image else 1
+    model = build(
+        discriminator=dict(type='PatchDiscriminator', in_channels=channels,
+                           base_channels=4),
+        semi_train_cfg=dict(d_input=dict(binarize=binarize,
+                                         with_image=with_image)))
     seen = []
-    disc = _disc(in_channels=4)
-    disc.register_forward_hook(lambda m, a, o: seen.append(a[0].clone()))
-    wrapper = OptimWrapper(torch.optim.SGD(disc.parameters(), lr=0.))
-    real = torch.ones(1, 1, 32, 32)
-    prob = torch.full((2, 1, 32, 32), 0.7)
-    image = torch.randn(2, 3, 32, 32)
-    log = {}
-    discriminator_step(disc, MaskQualityGate(with_image=True), wrapper,
-                       real, image, {'a': (prob, 0.5)}, 0.9, log)
-    x = seen[0]
-    assert x.shape == (3, 4, 32, 32)            # 1 real + 2 fakes
-    assert torch.equal(x[0, :3], image[0]) and torch.equal(x[1:, :3], image)
-    assert torch.equal(x[1:, 3:], torch.ones(2, 1, 32, 32))  # thresholded
-    seen.clear()
-    disc1 = _disc()
-    disc1.register_forward_hook(lambda m, a, o: seen.append(a[0].clone()))
-    discriminator_step(disc1, PaperGate(), OptimWrapper(
-        torch.optim.SGD(disc1.parameters(), lr=0.)), real, image,
-        {'a': (prob, 0.5)}, 1.0, {})
-    assert torch.allclose(seen[0][1:], prob)   # the paper gate: soft maps
-    # one-sided smoothing: the real target is 0.9, so a D that outputs
-    # exactly logit(0.9) on reals has the minimal real loss
-    with torch.no_grad():
-        for p in disc.parameters():
-            p.zero_()
-    log = {}
-    discriminator_step(disc, MaskQualityGate(with_image=True), wrapper,
-                       real, image, {'a': (prob, 0.5)}, 0.9, log)
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
-    assert log['disc.loss_real'] == pytest.approx(
-        bce(torch.zeros(1), torch.full((1,), 0.9)).item(), abs=1e-6)
+    model.discriminator.register_forward_pre_hook(
+        lambda m, a: seen.append(a[0].detach().clone()))
+    batch = _batch(model)
+    prob_a = torch.full((2, 1, SIZE, SIZE), 0.7)
+    prob_b = torch.full((2, 1, SIZE, SIZE), 0.3)
+    model.train_discriminator(batch, _outs([prob_a, prob_b]),
+                              make_optim(model))
+    x, = seen
+    assert x.shape == (6, channels, SIZE, SIZE)  # 2 real + 2 x 2 fakes
+    mask = x[:, -1:]
+    real = torch.stack([s.gt_sem_seg.data for s in batch.samples]).float()
+    assert torch.equal(mask[:2], real)
+    if binarize:
+        assert torch.equal(mask[2:4], torch.ones(2, 1, SIZE, SIZE))
+        assert torch.equal(mask[4:], torch.zeros(2, 1, SIZE, SIZE))
+    else:
+        assert torch.equal(mask[2:4], prob_a) and torch.equal(mask[4:],
+                                                              prob_b)
+    if with_image:
+        assert torch.equal(x[:, :3], batch.x.repeat(3, 1, 1, 1))
+
+
+def test_fakes_use_each_generators_threshold():
+    model = build()
+    seen = []
+    model.discriminator.register_forward_pre_hook(
+        lambda m, a: seen.append(a[0].detach().clone()))
+    batch = _batch(model)
+    prob = torch.full((2, 1, SIZE, SIZE), 0.7)
+    outs = {'generator_a': GeneratorOutput(None, None, prob, 0.8),
+            'generator_b': GeneratorOutput(None, None, prob, 0.5)}
+    model.train_discriminator(batch, outs, make_optim(model))
+    assert (seen[0][2:4, 3] == 0).all() and (seen[0][4:, 3] == 1).all()
+
+
+def test_padding_and_ignore_pixels_are_zero_in_real_masks():
+    model = build()
+    seen = []
+    model.discriminator.register_forward_pre_hook(
+        lambda m, a: seen.append(a[0].detach().clone()))
+    batch = _batch(model)
+    gt = batch.samples[0].gt_sem_seg.data.clone()
+    gt[:] = 1
+    gt[..., :4] = 255          # ignore pixels
+    batch.samples[0].gt_sem_seg = PixelData(data=gt)
+    batch.valid = valid_mask(batch.samples, batch.x.shape[-2:], 'cpu')
+    model.train_discriminator(
+        batch, _outs([torch.ones(2, 1, SIZE, SIZE)] * 2), make_optim(model))
+    real = seen[0][0, 3]
+    assert (real[:, :4] == 0).all() and (real[:, 4:] == 1).all()
+
+
+def test_d_channels_are_checked_against_the_image_channels():
+    model = build(discriminator=dict(type='PatchDiscriminator',
+                                     in_channels=2, base_channels=4))
+    with pytest.raises(ValueError, match='model.discriminator.in_channels=4'):
+        model.train_discriminator(
+            _batch(model), _outs([torch.rand(2, 1, SIZE, SIZE)] * 2),
+            make_optim(model))
 
 
 def test_discriminator_leaves_the_generators_random_draws_unchanged():
     """With and without D the generators start equal and, without L_adv,
     take bit-identical supervised steps (paired Table 9 ablations)."""
     torch.manual_seed(0)
-    with_d = build(lambda_adv=0.0)
+    with_d = build(semi_train_cfg=dict(lambda_adv=0.0))
     after_with = torch.rand(3)
     torch.manual_seed(0)
     without_d = build(disc=False)
     assert torch.equal(after_with, torch.rand(3))
-    for name in ('generator_a', 'generator_b'):
+    for name in GENS:
         assert same(snapshot(getattr(with_d, name)),
                     snapshot(getattr(without_d, name)))
     torch.manual_seed(1)
     with_d.train_step(make_batch(2, 0), make_optim(with_d))
     torch.manual_seed(1)
     without_d.train_step(make_batch(2, 0), make_optim(without_d))
-    for name in ('generator_a', 'generator_b'):
+    for name in GENS:
         assert same(snapshot(getattr(with_d, name)),
                     snapshot(getattr(without_d, name)))
+
+
+def test_d_learns_only_with_labeled_images():
+    torch.manual_seed(0)
+    model = build(semi=True, gate=dict(type='AgreementGate', gamma=0.0))
+    before = snapshot(model.discriminator)
+    log = model.train_step(make_batch(0, 3), make_optim(model))
+    assert not any(k.startswith('disc.') for k in log)
+    assert same(before, snapshot(model.discriminator))

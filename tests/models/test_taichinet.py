@@ -1,4 +1,4 @@
-"""Tests of the TaiChiNet segmentor (paper 004, Sec. III-IV, Tables I-III)."""
+"""Tests of the TaiChiNet segmentor (Wang et al., IEEE TMI, Sec. III-IV, Tables I-III)."""
 import copy
 
 import pytest

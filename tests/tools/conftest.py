@@ -1,3 +1,4 @@
+import importlib.util
 import os.path as osp
 import subprocess
 import sys
@@ -7,8 +8,19 @@ import pytest
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+def load_tool(path):
+    """Load ``tools/...py`` (relative to the repo) as a fresh module, to test
+    the tool's own functions; shared code is imported from ``bus_mm.apis``."""
+    name = 'bus_mm_tool_' + osp.splitext(path)[0].replace('/', '_')
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run_tool(*args, check=True, timeout=600):
-    """Run ``python tools/<name>.py args...`` from the repo root like a user."""
+    """Run ``python tools/[<dir>/]<name>.py args...`` from the repo root
+    like a user."""
     env = dict(__import__('os').environ, OMP_NUM_THREADS='1',
                PYTHONUNBUFFERED='1')
     proc = subprocess.run([sys.executable, *args], cwd=REPO, env=env,

@@ -142,7 +142,7 @@ def test_gate_audit_logs_and_never_changes_training(assgan_run, phantom_root,
     assert plain.keys() == audit.keys()
     assert same(plain, audit)  # NaN = an empty slot of the gate's buffer
     out = str(tmp_path / 'analysis')
-    run_tool('tools/analyze.py', audited, '--out', out)
+    run_tool('tools/analysis_tools/analyze.py', audited, '--out', out)
     assert osp.isfile(osp.join(out, 'gate_audit.png'))
 
 
@@ -170,7 +170,7 @@ def test_gate_score_audit_scores_every_unlabeled_prediction(assgan_run,
     import csv
     work, opts, _ = assgan_run
     out_csv, out_json = tmp_path / 'scores.csv', tmp_path / 'scores.jsonl'
-    proc = run_tool('tools/gate_score_audit.py', CONFIG,
+    proc = run_tool('tools/analysis_tools/gate_score_audit.py', CONFIG,
                     osp.join(work, 'iter_4.pth'), '--csv', str(out_csv),
                     '--json', str(out_json), '--cfg-options', *opts)
     rows = list(csv.DictReader(open(out_csv)))
@@ -191,10 +191,10 @@ def test_gate_score_audit_scores_every_unlabeled_prediction(assgan_run,
 
 def test_gate_score_audit_refuses_bad_input(assgan_run, tmp_path):
     work, opts, _ = assgan_run
-    proc = run_tool('tools/gate_score_audit.py', CONFIG,
+    proc = run_tool('tools/analysis_tools/gate_score_audit.py', CONFIG,
                     str(tmp_path / 'missing.pth'), check=False)
     assert proc.returncode != 0 and 'missing.pth' in proc.stderr
-    proc = run_tool('tools/gate_score_audit.py',
+    proc = run_tool('tools/analysis_tools/gate_score_audit.py',
                     'configs/assgan/assgan_phantom-demo_1gen.py',
                     osp.join(work, 'iter_4.pth'), check=False)
     assert proc.returncode != 0 and 'generator_b' in proc.stderr

@@ -1,22 +1,18 @@
-"""tools/bench.py run like a user (--quick), plus its timing/output helpers."""
-import importlib.util
+"""tools/analysis_tools/bench.py run like a user (--quick), plus its
+timing/output helpers."""
 import json
-import os.path as osp
 
 import pytest
 
-from .conftest import REPO, run_tool
+from .conftest import load_tool, run_tool
 
+BENCH = 'tools/analysis_tools/bench.py'
 SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer',
             'fastpath')
 
 
 def load_bench():
-    spec = importlib.util.spec_from_file_location(
-        'bus_mm_tools_bench', osp.join(REPO, 'tools', 'bench.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(BENCH)
 
 
 @pytest.fixture(scope='module')
@@ -24,7 +20,7 @@ def quick_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('bench')
     out = tmp / 'b.json'
     # a missing data root: the pipeline section generates phantoms itself
-    proc = run_tool('tools/bench.py', '--quick', '--sections', *SECTIONS,
+    proc = run_tool(BENCH, '--quick', '--sections', *SECTIONS,
                     '--data-root', str(tmp / 'no_data'), '--out', str(out))
     return tmp, out, proc
 
@@ -77,7 +73,7 @@ def test_json_has_every_section_with_positive_numbers(quick_run):
     assert names['taichinet']['parameters TaiChiNet / Model 1'] == \
         pytest.approx(full / one)
     assert len(secs['taichinet']['rows']) == 4
-    assert 'segment() / bare forward' in names['infer']
+    assert 'inference_model() / bare forward' in names['infer']
     # fastpath: every model, train and inference, in each precision/layout
     rows = secs['fastpath']['rows']
     modes = {r['precision'] for r in rows}
@@ -106,7 +102,7 @@ def test_markdown_table_printed(quick_run):
 def test_second_run_does_not_overwrite(quick_run):
     tmp, out, _ = quick_run
     before = out.read_text()
-    proc = run_tool('tools/bench.py', '--quick', '--sections', 'phantom',
+    proc = run_tool(BENCH, '--quick', '--sections', 'phantom',
                     '--out', str(out))
     assert out.read_text() == before
     second = tmp / 'b_1.json'
@@ -132,5 +128,5 @@ def test_unique_path_and_measure(tmp_path):
 
 
 def test_bad_size_is_refused():
-    proc = run_tool('tools/bench.py', '--size', '100', check=False)
+    proc = run_tool(BENCH, '--size', '100', check=False)
     assert proc.returncode != 0 and 'multiple of 32' in proc.stderr

@@ -1,4 +1,5 @@
-"""tools/cross_val.py and tools/analyze.py run like a user on phantom data."""
+"""tools/cross_val.py and tools/analysis_tools/analyze.py run like a user on
+phantom data."""
 import json
 import os
 import os.path as osp
@@ -11,6 +12,8 @@ from .conftest import run_tool
 from .test_train_test_infer import CONFIG, FAST
 
 ASSGAN = 'configs/assgan/assgan_phantom-demo.py'
+ANALYZE = 'tools/analysis_tools/analyze.py'
+SWEEP = 'tools/analysis_tools/threshold_sweep.py'
 
 
 def cross_val(*args, check=True):
@@ -154,7 +157,7 @@ def test_rerun_skips_finished_folds(cv_run, phantom_root):
 
 def test_analyze_draws_curves_cases_and_table(cv_run, tmp_path):
     work, _ = cv_run
-    proc = run_tool('tools/analyze.py', work)
+    proc = run_tool(ANALYZE, work)
     for fold in (0, 1):
         out = osp.join(work, f'fold_{fold}', 'analysis')
         for name in ('losses.png', 'val_metrics.png', 'cases.png'):
@@ -163,7 +166,7 @@ def test_analyze_draws_curves_cases_and_table(cv_run, tmp_path):
     assert 'wrote' in proc.stdout
     # training itself drew the curves (TrainingCurvesHook)
     assert osp.isfile(osp.join(work, 'fold_0', 'curves', 'val_metrics.png'))
-    proc = run_tool('tools/analyze.py', '--table', work,
+    proc = run_tool(ANALYZE, '--table', work,
                     '--out', str(tmp_path))
     table = open(tmp_path / 'results.md').read()
     assert table.splitlines()[2].startswith('| unet | model | 0,1 | ')
@@ -172,7 +175,7 @@ def test_analyze_draws_curves_cases_and_table(cv_run, tmp_path):
 
 def test_threshold_sweep_of_the_folds(cv_run, tmp_path):
     work, _ = cv_run
-    proc = run_tool('tools/threshold_sweep.py', work)
+    proc = run_tool(SWEEP, work)
     assert 'WARNING' not in proc.stdout
     assert '| unet | mean |' in proc.stdout
     for fold in (0, 1):
@@ -193,19 +196,19 @@ def test_threshold_sweep_of_the_folds(cv_run, tmp_path):
             json.load(open(osp.join(fold_dir, 'split.json')))['test'])
     # a second call reuses the sweeps; paired_diff reads them as metrics
     mtime = os.path.getmtime(osp.join(work, 'fold_0', 'threshold_sweep.json'))
-    proc = run_tool('tools/threshold_sweep.py', work)
+    proc = run_tool(SWEEP, work)
     assert 'threshold_sweep.json exists' in proc.stdout
     assert os.path.getmtime(
         osp.join(work, 'fold_0', 'threshold_sweep.json')) == mtime
-    proc = run_tool('tools/paired_diff.py', work, '--ref', 'unet',
-                    '--metrics', 'Dice', 'Dice@val_t', 'Dice@oracle_t')
+    proc = run_tool('tools/analysis_tools/paired_diff.py', work, '--ref',
+                    'unet', '--metrics', 'Dice', 'Dice@val_t', 'Dice@oracle_t')
     assert '| group | units | Dice | Dice@val_t | Dice@oracle_t |' in \
         proc.stdout
     row = [ln for ln in proc.stdout.splitlines() if ln.startswith('| unet |')]
     assert row and '| - |' not in row[0]
-    proc = run_tool('tools/threshold_sweep.py', str(tmp_path), check=False)
+    proc = run_tool(SWEEP, str(tmp_path), check=False)
     assert proc.returncode != 0 and 'no finished fold' in proc.stderr
-    proc = run_tool('tools/threshold_sweep.py', work, '--force',
+    proc = run_tool(SWEEP, work, '--force',
                     '--thresholds', '0.3', '0.7', check=False)
     assert proc.returncode != 0
     assert "own threshold 0.5" in proc.stderr
@@ -225,7 +228,7 @@ def test_gamma_sweep_plot_and_table(tmp_path):
     runs = [_fake_assgan_run(tmp_path / f'g{g}', g, iou)
             for g, iou in ((0.7, 0.4), (0.1, 0.5), (0.5, 0.6))]
     out = tmp_path / 'sweep'
-    run_tool('tools/analyze.py', *runs, '--gamma-sweep', '--out', str(out))
+    run_tool(ANALYZE, *runs, '--gamma-sweep', '--out', str(out))
     assert cv2.imread(str(out / 'gamma_sweep.png')) is not None
     rows = open(out / 'gamma_sweep.md').read().splitlines()[2:]
     assert [r.split(' | ')[0] for r in rows] == ['| 0.1', '| 0.5', '| 0.7']
@@ -252,7 +255,7 @@ def test_curriculum_picture(phantom_root, tmp_path):
     (cur / 'curriculum_meta.json').write_text(json.dumps(dict(
         dataset='BUSIDataset', data_root=phantom_root, sample_ids=ids)))
     out = tmp_path / 'an'
-    run_tool('tools/analyze.py', str(tmp_path), '--curriculum', str(cur),
+    run_tool(ANALYZE, str(tmp_path), '--curriculum', str(cur),
              '--out', str(out))
     img = cv2.imread(str(out / 'curriculum.png'))
     assert img is not None and img.shape[0] == 3 * (200 + 22)

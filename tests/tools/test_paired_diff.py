@@ -1,17 +1,16 @@
-"""tools/paired_diff.py on hand-made cross-validation dirs, and the power
-study script's syntax (the study itself is smoke-run by hand: it launches
-dozens of training processes)."""
+"""tools/analysis_tools/paired_diff.py on hand-made cross-validation dirs,
+and the power study script's syntax (the study itself is smoke-run by hand:
+it launches dozens of training processes)."""
 import json
 import os
 import os.path as osp
 import subprocess
-import sys
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, load_tool
 
-sys.path.insert(0, REPO)
+TOOL = 'tools/analysis_tools/paired_diff.py'
 
 
 def write_run(root, name, dice, normal_fp=None, teacher=None, val_iou=None):
@@ -57,7 +56,8 @@ def runs(tmp_path):
 
 
 def test_paired_differences_by_hand(runs, tmp_path):
-    from tools.paired_diff import main, run_name
+    tool = load_tool(TOOL)
+    main, run_name = tool.main, tool.run_name
     assert run_name('/x/tc-masked-s1/') == ('tc-masked', 1)
     assert run_name('/x/model1_seed12') == ('model1', 12)
     assert run_name('/x/plain') == ('plain', 0)
@@ -82,7 +82,7 @@ def test_paired_differences_by_hand(runs, tmp_path):
 
 
 def test_shared_teacher_listed_once_and_errors(runs, tmp_path):
-    from tools.paired_diff import main
+    main = load_tool(TOOL).main
     for fold in range(3):  # the seed-1 run links the seed-0 teacher
         os.symlink(f'../../tc-masked-s0/fold_{fold}/curriculum',
                    osp.join(runs[3], f'fold_{fold}', 'curriculum'))
@@ -111,7 +111,7 @@ def write_per_image(run, fold, rows):
 
 
 def test_pixel_shift_by_hand(tmp_path):
-    from tools.paired_diff import main
+    main = load_tool(TOOL).main
     root = str(tmp_path)
     ref = write_run(root, 'model1-s0', [0.6, 0.6])
     tc = write_run(root, 'tc-s0', [0.6, 0.6])

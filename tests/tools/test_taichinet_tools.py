@@ -1,13 +1,12 @@
-"""TaiChiNet end to end through the tools on phantoms: mine the curriculum with
-a U-Net++ teacher (tools/prepare_curriculum.py), train TaiChiNet with it
-(epoch-based BUSI config, stage switch), test, infer, count distractor false
-positives. Tiny models and schedules; the paper's configs themselves."""
+"""TaiChiNet end to end through the tools on phantoms: mine the curriculum
+with a U-Net++ teacher (tools/misc/prepare_curriculum.py), train TaiChiNet
+with it (epoch-based BUSI config, stage switch), test, infer, count distractor
+false positives. Tiny models and schedules; the paper's configs themselves."""
 import json
 import math
 import os
 import os.path as osp
 import shutil
-import sys
 
 import cv2
 import numpy as np
@@ -15,10 +14,12 @@ import pytest
 import torch
 import torch.nn as nn
 
-from .conftest import REPO, data_root_options, run_tool
+from bus_mm.apis import best_val_iou, load_config
 
-sys.path.insert(0, REPO)
+from .conftest import data_root_options, load_tool, run_tool
 
+CURRICULUM_TOOL = 'tools/misc/prepare_curriculum.py'
+DISTRACTOR_TOOL = 'tools/analysis_tools/analyze_distractors.py'
 TEACHER = 'configs/taichinet/unetpp_busi-224.py'
 STUDENT = 'configs/taichinet/taichinet_busi-224.py'
 LOADERS = [
@@ -43,15 +44,14 @@ def read_png(path):
 
 def gt_of(root, sid):
     from bus_mm.datasets.mask_io import read_union_mask
-    from tools.analyze_distractors import _gt_paths
-    return read_union_mask(_gt_paths(root, sid))
+    return read_union_mask(load_tool(DISTRACTOR_TOOL)._gt_paths(root, sid))
 
 
 @pytest.fixture(scope='module')
 def curriculum(phantom_root, tmp_path_factory):
     """prepare_curriculum.py without --checkpoint: trains the teacher first."""
     out = str(tmp_path_factory.mktemp('curriculum') / 'busi_fold0')
-    proc = run_tool('tools/prepare_curriculum.py', TEACHER, '--out', out,
+    proc = run_tool(CURRICULUM_TOOL, TEACHER, '--out', out,
                     '--device', 'cpu', '--cfg-options', *TEACHER_OPTS,
                     *data_root_options(phantom_root))
     return out, proc
@@ -116,9 +116,8 @@ def test_mine_resizes_levels_back_and_applies_eqs_23_24(
     level 4 on the left three quarters of the 224x224 input. The masks must
     be E_p = GT & left half and H_p = GT & third quarter at the 96x96
     original size."""
-    import tools.prepare_curriculum as pc
-    from tools.train import load_config
     from mmseg.registry import MODELS
+    pc = load_tool(CURRICULUM_TOOL)
     cfg = load_config(TEACHER, {
         f'{k}_dataloader.dataset.data_root': phantom_root
         for k in ('train', 'val', 'test')
@@ -167,7 +166,7 @@ def test_prepare_curriculum_refuses_overwrite(curriculum, phantom_root,
     meta = json.load(open(osp.join(out, 'curriculum_meta.json')))
     probe = osp.join(out, 'easy', meta['sample_ids'][0] + '.png')
     before = os.path.getmtime(probe)
-    args = ['tools/prepare_curriculum.py', TEACHER, '--out', out,
+    args = [CURRICULUM_TOOL, TEACHER, '--out', out,
             '--checkpoint', meta['checkpoint'], '--device', 'cpu',
             '--cfg-options', *TEACHER_OPTS, *data_root_options(phantom_root)]
     proc = run_tool(*args, check=False)
@@ -186,7 +185,7 @@ def test_prepare_curriculum_refuses_overwrite(curriculum, phantom_root,
 
 
 def test_lesion_shares_and_teacher_warning(tmp_path):
-    import tools.prepare_curriculum as pc
+    pc = load_tool(CURRICULUM_TOOL)
     gt = np.zeros((4, 5), bool)
     gt[:, :4] = True  # 16 px
     easy = np.zeros_like(gt)
@@ -213,15 +212,18 @@ def test_lesion_shares_and_teacher_warning(tmp_path):
             json.dumps(dict(loss=1.0, step=i)) + '\n' +
             json.dumps(dict(IoU=v, Dice=v, step=i)) + '\n'
             for i, v in enumerate(ious)))
-    assert pc.best_val_iou(str(tmp_path / 'm1')) == 0.55
+    assert best_val_iou(str(tmp_path / 'm1')) == 0.55
+    assert pc.student_val_iou(str(tmp_path / 'm1')) == 0.55
+    with pytest.raises(SystemExit, match='no val IoU'):
+        best_val_iou(str(tmp_path))
     with pytest.raises(SystemExit, match='--student-iou'):
-        pc.best_val_iou(str(tmp_path))
+        pc.student_val_iou(str(tmp_path))
     with pytest.raises(SystemExit):
         pc.parse_args(['c.py', '--out', 'x', '--student-iou', '57'])
 
 
 def test_prepare_curriculum_needs_a_unetpp_config(phantom_root, tmp_path):
-    proc = run_tool('tools/prepare_curriculum.py', STUDENT, '--out',
+    proc = run_tool(CURRICULUM_TOOL, STUDENT, '--out',
                     str(tmp_path / 'x'), '--cfg-options',
                     *data_root_options(phantom_root), check=False)
     assert proc.returncode != 0
@@ -283,7 +285,7 @@ def test_taichinet_test_show_dir_and_distractors(trained, phantom_root,
     mask = read_png(osp.join(out, 'masks', masks[0]))
     assert set(np.unique(mask)) <= {0, 255}
     assert 'IoU=' in proc.stdout
-    proc = run_tool('tools/analyze_distractors.py', out + '/masks',
+    proc = run_tool(DISTRACTOR_TOOL, out + '/masks',
                     phantom_root)
     assert f'images: {len(test_ids)}' in proc.stdout
     assert 'FP pixels on distractors: mean' in proc.stdout
@@ -313,11 +315,12 @@ def test_missing_curriculum_masks_fail_clearly(phantom_root, tmp_path):
     assert proc.returncode != 0
     assert 'LoadCurriculumMasks' in proc.stderr
     assert 'does not exist' in proc.stderr and missing in proc.stderr
-    assert 'tools/prepare_curriculum.py' in proc.stderr
+    assert 'tools/misc/prepare_curriculum.py' in proc.stderr
 
 
 def test_analyze_distractors_counts_fp_on_distractors(tmp_path):
-    from tools.analyze_distractors import distractor_false_positives
+    distractor_false_positives = load_tool(
+        DISTRACTOR_TOOL).distractor_false_positives
     root, pred_dir = tmp_path / 'ph', tmp_path / 'pred'
     for d in (root / 'benign', root / 'normal', root / 'distractor_masks',
               pred_dir):

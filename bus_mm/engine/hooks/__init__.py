@@ -7,3 +7,4 @@ from .channels_last_hook import ChannelsLastHook  # noqa: F401
 from .nonfinite_guard_hook import NonFiniteGuardHook  # noqa: F401
 from .random_state_hook import RandomStateHook  # noqa: F401
 from .train_data_check_hook import TrainDataCheckHook  # noqa: F401
+from .unimatch_hook import UniMatchHook  # noqa: F401

@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 
 import cv2
 import numpy as np
+import torch
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
@@ -52,7 +53,9 @@ class BUSOverlayHook(Hook):
                 return
             self._count += 1
             name = _safe_name(sample) + '.png'
-            pred = sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
+            # a binary head under bf16 autocast gives a bf16 mask
+            pred = sample.pred_sem_seg.data[0].cpu().to(
+                torch.uint8).numpy()
             if self.mask_dir:
                 os.makedirs(self.mask_dir, exist_ok=True)
                 cv2.imwrite(osp.join(self.mask_dir, name), pred * 255)

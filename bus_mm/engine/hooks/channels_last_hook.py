@@ -16,7 +16,10 @@ class ChannelsLastHook(Hook):
     (``tools/analysis_tools/bench.py`` measures which). Parameters keep
     their identity, so optimizers built before or after still hold them.
     Add it through the config key ``channels_last = True`` or
-    ``--channels-last`` of the tools.
+    ``--channels-last`` of the tools; ``channels_last = 'auto'`` adds it
+    where :data:`bus_mm.engine.fast_path.LAYOUT` says NHWC pays for the
+    run's phase and precision. It converts once, for the whole run: in a
+    training run validation keeps the training layout.
     """
 
     priority = 'VERY_HIGH'

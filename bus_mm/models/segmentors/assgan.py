@@ -140,6 +140,8 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             return {'num_unlabeled': 0.}
         batch.valid = valid_mask(batch.samples, batch.x.shape[-2:],
                                  batch.x.device)
+        if self.discriminator is not None:  # before any network runs
+            self.d_view.check(self.discriminator, batch.x.shape[1])
         log_vars, outs = self.train_generators(batch, optim_wrapper)
         cfg = self.semi_train_cfg
         if self.discriminator is not None and batch.nl > 0 and (
@@ -163,8 +165,10 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                     with torch.set_grad_enabled(self.strong_aug is None):
                         logits_u, _ = run_generator(gen, name, x[nl:], 0)
                     logits = torch.cat([logits_l, logits_u])
-                else:
-                    logits, aux = run_generator(wrapper, name, x, nl)
+                else:  # one kind of sample; unlabeled ones may only teach
+                    with torch.set_grad_enabled(self.strong_aug is None
+                                                or nl > 0):
+                        logits, aux = run_generator(wrapper, name, x, nl)
                 prob = lesion_prob(gen, logits, x.shape[-2:]) * batch.valid
             outs[name] = GeneratorOutput(logits, aux, prob,
                                          lesion_threshold(gen))
@@ -276,7 +280,6 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                                  self.strong_aug is not None)
         real = torch.stack([(s.gt_sem_seg.data == 1) for s in batch.samples[
             :nl]]).to(x.device).float() * batch.valid[:nl]
-        self.d_view.check(self.discriminator, x.shape[1])
         inputs = [self.d_view(real, x[:nl])] + [
             self.d_view(out.prob[:n_fake].detach().float(), x[:n_fake],
                         out.threshold) for out in outs.values()] + [

@@ -1,4 +1,4 @@
-"""TaiChiNet: negative-positive cross-attention network (paper 004, III-IV).
+"""TaiChiNet: negative-positive cross-attention network (Wang et al., IEEE TMI, Sec. III-IV).
 
 Two sub-U-Nets learn complementary targets: the *negative* path the
 background ``G_n = 1 - G_p``, the *positive* path the lesion ``G_p``. They

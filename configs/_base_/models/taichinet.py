@@ -1,4 +1,4 @@
-# TaiChiNet (paper 004): two sub-U-Nets (negative background path, positive
+# TaiChiNet (Wang et al., IEEE TMI): two sub-U-Nets (negative background path, positive
 # lesion path) with C2-attention at the bottleneck, the complementary head
 # (Fig. 10(c)), Dice+BCE on both paths, the complementary loss and the
 # easy-to-hard curriculum (Sec. IV-C). Table I-III rows are `ablation=` presets

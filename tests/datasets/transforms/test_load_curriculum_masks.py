@@ -78,7 +78,7 @@ def test_missing_file_message(tmp_path):
         t(results())
     msg = str(err.value)
     assert osp.join(str(tmp_path), 'easy', f'{SAMPLE_ID}.png') in msg
-    fix = 'run tools/prepare_curriculum.py <unetpp-config> --checkpoint'
+    fix = 'run tools/misc/prepare_curriculum.py <unetpp-config> --checkpoint'
     assert fix in msg
     assert 'use_curriculum=False' in msg
 

@@ -15,10 +15,10 @@ are written as 0/255 PNGs at the image's original size to
 Examples::
 
     # train the teacher (into <out>/unetpp) and mine the masks
-    python tools/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \\
+    python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \\
         --out work_dirs/curriculum/busi_fold0
     # with a trained teacher; fold 2 of the 5-fold split
-    python tools/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \\
+    python tools/misc/prepare_curriculum.py configs/taichinet/unetpp_busi-224.py \\
         --checkpoint work_dirs/unetpp_fold2/best_IoU_epoch_38.pth \\
         --out work_dirs/curriculum/busi_fold2 --cfg-options \\
         train_dataloader.dataset.split.fold=2 \\
@@ -49,23 +49,24 @@ import json
 import os
 import os.path as osp
 import shutil
+import subprocess
 import sys
 import time
 from typing import Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import DictAction
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.utils import ProgressBar
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.dataset import Compose, pseudo_collate  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
+from bus_mm.apis import (best_val_iou, build_inference_pipeline, init_model,
+                         load_config)
 
-ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadBUSAnnotations',
-                      'LoadCurriculumMasks')
+TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 META_FILE = 'curriculum_meta.json'
 SUBDIRS = ('easy', 'hard')
 
@@ -157,14 +158,17 @@ def check_out_dir(out: str, overwrite: bool) -> None:
 
 def train_teacher(config: str, work_dir: str, options, overwrite: bool) -> str:
     """Train the U-Net++ with tools/train.py; return its checkpoint."""
-    from tools.train import main as train_main
     argv = [config, '--work-dir', work_dir]
     if overwrite:
         argv.append('--overwrite')
     if options:
         argv += ['--cfg-options', *options]
-    print(f'training the U-Net++ teacher: tools/train.py {" ".join(argv)}')
-    train_main(argv)
+    print(f'training the U-Net++ teacher: tools/train.py {" ".join(argv)}',
+          flush=True)
+    rc = subprocess.call([sys.executable, osp.join(TOOLS, 'train.py'), *argv])
+    if rc != 0:
+        raise SystemExit(f'training the teacher failed (tools/train.py exit '
+                         f'code {rc}); see its messages above')
     from bus_mm.engine.run_guard import find_checkpoint
     try:
         return find_checkpoint(work_dir, 'best')
@@ -176,25 +180,20 @@ def train_teacher(config: str, work_dir: str, options, overwrite: bool) -> str:
 def build_teacher(cfg, checkpoint: str, device: str):
     """Build the config's model, load ``checkpoint`` and check it is a teacher.
 
-    (mmseg's ``init_model`` is not used: it passes ``pretrained=None``, which
-    only EncoderDecoder-style segmentors accept.)
+    The teacher predicts in fp32 and the plain layout whatever the config's
+    fast-path keys say, so its masks do not depend on them.
     """
-    from mmengine.runner import load_checkpoint
-    from mmseg.registry import MODELS
     if not osp.isfile(checkpoint):
         raise SystemExit(f'checkpoint not found: {checkpoint}')
-    model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.pop('pretrained', None)
-    model_cfg['train_cfg'] = None
-    model = MODELS.build(model_cfg)
+    model = init_model(cfg, checkpoint, device, strict=True, amp=False,
+                       channels_last=False)
     if not callable(getattr(model, 'predict_levels', None)):
         raise SystemExit(
             f'{cfg.filename}: the model ({type(model).__name__}) has no '
             '`predict_levels`; prepare_curriculum.py needs a U-Net++ teacher '
             'config (model.type=UNetPlusPlus), e.g. '
             'configs/taichinet/unetpp_busi-224.py')
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    return model.to(device).eval()
+    return model
 
 
 def build_mining_dataset(cfg, split_part: str):
@@ -208,13 +207,10 @@ def build_mining_dataset(cfg, split_part: str):
             f'{cfg.filename}: train_dataloader.dataset must be a bus_mm '
             f'dataset (BUSIDataset, UDIATDataset, ...) with a split, got '
             f'{ds_cfg.get("type")}; dataset wrappers are not supported')
-    test_pipeline = cfg.get('test_pipeline') or \
-        cfg.test_dataloader.dataset.pipeline
     ds_cfg.pipeline = []
     ds_cfg.split_part = split_part
     dataset = DATASETS.build(ds_cfg)
-    steps = [t for t in test_pipeline if t['type'] not in ANNOTATION_LOADERS]
-    return dataset, Compose(steps)
+    return dataset, build_inference_pipeline(cfg)
 
 
 def level_probs_at_original_size(probs: torch.Tensor, meta: dict,
@@ -349,12 +345,9 @@ def build_val_dataset(cfg):
     if 'pipeline' not in ds_cfg:
         raise SystemExit(f'{cfg.filename}: val_dataloader.dataset has no '
                          'pipeline; pass --no-teacher-val')
-    test_pipeline = cfg.get('test_pipeline') or \
-        cfg.test_dataloader.dataset.pipeline
     ds_cfg.pipeline = []
     dataset = DATASETS.build(ds_cfg)
-    steps = [t for t in test_pipeline if t['type'] not in ANNOTATION_LOADERS]
-    return dataset, Compose(steps)
+    return dataset, build_inference_pipeline(cfg)
 
 
 def teacher_val_iou(model, dataset, pipeline, batch_size: int = 4) -> dict:
@@ -398,35 +391,18 @@ def teacher_val_iou(model, dataset, pipeline, batch_size: int = 4) -> dict:
                 split_part=getattr(dataset, 'split_part', None))
 
 
-def best_val_iou(work_dir: str) -> float:
-    """The best val IoU a tools/train.py run logged in ``work_dir``.
-
-    Reads every ``<work_dir>/<timestamp>/vis_data/scalars.json`` (resumed
-    runs have several); a val record is one with an ``IoU`` key.
+def student_val_iou(work_dir: str) -> float:
+    """The best val IoU of the student's Model-1 run (``--student-work-dir``).
 
     Raises:
-        SystemExit: Naming the work dir when it holds no val record.
+        SystemExit: Naming the work dir and the options when it holds no val
+            record.
     """
-    import glob
-    best = None
-    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                   'scalars.json')):
-        with open(path) as f:
-            for line in f:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if 'IoU' in rec:
-                    best = rec['IoU'] if best is None else max(best,
-                                                               rec['IoU'])
-    if best is None:
-        raise SystemExit(
-            f'--student-work-dir {work_dir!r}: no val IoU logged there '
-            '(<work_dir>/<timestamp>/vis_data/scalars.json); give a trained '
-            'Model-1 run (e.g. a fold of unet_busi-cpu128.py) or use '
-            '--student-iou')
-    return float(best)
+    try:
+        return best_val_iou(work_dir)
+    except SystemExit as e:
+        raise SystemExit(f'--student-work-dir {e}; or use --student-iou') \
+            from None
 
 
 def teacher_warning(teacher_iou: Optional[float],
@@ -457,7 +433,6 @@ def format_shares(shares: dict) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
-    from tools.train import load_config
     options = parse_cfg_options(args.cfg_options)
     cfg = load_config(args.config, options, osp.join(args.out, 'unetpp'))
     if cfg.model.get('type') != 'UNetPlusPlus':
@@ -465,14 +440,14 @@ def main(argv=None):
             f'{args.config} builds {cfg.model.get("type")}, not a U-Net++ '
             'teacher (model.type=UNetPlusPlus); use e.g. '
             'configs/taichinet/unetpp_busi-224.py')
+    student_iou = args.student_iou
+    if args.student_work_dir:  # before anything is written or trained
+        student_iou = student_val_iou(args.student_work_dir)
     check_out_dir(args.out, args.overwrite)
     checkpoint = args.checkpoint
     if checkpoint is None:
         checkpoint = train_teacher(args.config, osp.join(args.out, 'unetpp'),
                                    args.cfg_options, args.overwrite)
-    student_iou = args.student_iou
-    if args.student_work_dir:
-        student_iou = best_val_iou(args.student_work_dir)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = build_teacher(cfg, checkpoint, device)

@@ -2,10 +2,12 @@
 
 Examples::
 
-    python tools/bench.py                         # every section on the CPU
-    python tools/bench.py --quick                 # tiny sizes, seconds (CI)
-    python tools/bench.py --sections assgan taichinet --device all --amp
-    python tools/bench.py --sections infer --config CONFIG --checkpoint CKPT
+    python tools/analysis_tools/bench.py          # every section on the CPU
+    python tools/analysis_tools/bench.py --quick  # tiny sizes, seconds (CI)
+    python tools/analysis_tools/bench.py --sections assgan taichinet \\
+        --device all --amp
+    python tools/analysis_tools/bench.py --sections infer --config CONFIG \\
+        --checkpoint CKPT
 
 Sections (``--sections``, default all):
 
@@ -19,16 +21,23 @@ Sections (``--sections``, default all):
   versus the sum of its two generators' own supervised iterations on the
   labeled half of the same batch (each an mmseg ``EncoderDecoder`` with its
   own Adam ``OptimWrapper``); the overhead ratio ASSGAN / (G_a + G_b).
+* ``unimatch``: one UniMatch iteration (``--unimatch-config``) in the
+  supervised phase (the student on the labeled half) and in the semi phase
+  (plus the weak, feature-perturbed and two strong unlabeled streams), at
+  the config's threshold and with every pixel confident (threshold 0: the
+  upper cost); the ratio semi / supervised step (target <= 3x). Sizes as
+  the ``assgan`` section's.
 * ``taichinet``: TaiChiNet training iteration (curriculum stage 2, every loss
   on) and inference forward versus Table I's Model 1 (one sub-U-Net) at the
   same batch and size; parameter counts.
 * ``fastpath``: fp32 vs bf16 vs bf16 + channels-last, one training
   iteration and one inference forward of the ASSGAN demo, TaiChiNet cpu128
   and U-Net cpu128, their speed-ups and whether channels-last pays
-  (``tools/bench_fastpath.py``).
-* ``infer``: ms/img of ``tools/infer.py``'s path (``build_inferencer`` +
-  ``segment``: file read, pipeline, model, post-processing) versus the bare
-  network forward of the same model at the same input size.
+  (``tools/analysis_tools/bench_fastpath.py``).
+* ``infer``: ms/img of ``tools/infer.py``'s path
+  (``bus_mm.apis.init_model`` + ``inference_model``: file read, pipeline,
+  model, post-processing) versus the bare network forward of the same model
+  at the same input size.
 
 Method: every timing runs ``--warmup`` untimed calls, then ``--iters`` timed
 calls with ``time.perf_counter`` (``torch.cuda.synchronize()`` around each on
@@ -49,7 +58,6 @@ import argparse
 import contextlib
 import copy
 import datetime
-import importlib.util
 import itertools
 import json
 import math
@@ -63,15 +71,16 @@ import tempfile
 import time
 import traceback
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer', 'fastpath')
+SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer', 'fastpath',
+            'unimatch')
 DEFAULT_CONFIG = 'configs/demo/unet_phantom-demo.py'
 ASSGAN_CONFIG = 'configs/assgan/assgan_phantom-demo.py'
+UNIMATCH_CONFIG = 'configs/unimatch/unimatch_phantom-demo.py'
 TAICHINET_CONFIG = 'configs/taichinet/taichinet_busi-224.py'
 DEFAULT_OUT = 'work_dirs/bench/bench.json'
 AMP_DTYPES = {'fp16': 'float16', 'bf16': 'bfloat16'}
@@ -127,6 +136,8 @@ def parse_args(argv=None):
                         help='config of the pipeline and infer sections')
     parser.add_argument('--assgan-config', default=ASSGAN_CONFIG,
                         help='ASSGAN config (model and optim_wrapper)')
+    parser.add_argument('--unimatch-config', default=UNIMATCH_CONFIG,
+                        help='UniMatch config (model and optim_wrapper)')
     parser.add_argument('--taichinet-config', default=TAICHINET_CONFIG,
                         help='TaiChiNet config (model and optim_wrapper)')
     parser.add_argument('--data-root', default='data/phantom',
@@ -847,14 +858,6 @@ def bench_taichinet(ctx: Context, device: str, out: dict) -> None:
         ]
 
 
-def load_infer_tool():
-    spec = importlib.util.spec_from_file_location(
-        'bus_mm_tools_infer', osp.join(REPO, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def random_checkpoint(ctx: Context) -> str:
     """Save a randomly initialised model of --config (timing only)."""
     if ctx._checkpoint is None:
@@ -879,8 +882,9 @@ def bench_infer(ctx: Context, device: str, out: dict) -> None:
     import cv2
     from mmengine.dataset import pseudo_collate
 
+    from bus_mm.apis import (build_inference_pipeline, inference_model,
+                             init_model)
     from bus_mm.datasets.phantom import generate_phantom
-    tool = load_infer_tool()
     ckpt = ctx.args.checkpoint
     if ckpt is None:
         log('infer: no --checkpoint, saving a randomly initialised model of '
@@ -888,8 +892,9 @@ def bench_infer(ctx: Context, device: str, out: dict) -> None:
         ckpt = random_checkpoint(ctx)
     elif not osp.isfile(ckpt):
         raise FileNotFoundError(f'--checkpoint {ckpt} not found')
-    model, pipeline = tool.build_inferencer(ctx.args.config, ckpt,
-                                            device=device)
+    model = init_model(repo_path(ctx.args.config, 'config', osp.isfile),
+                       ckpt, device=device)
+    pipeline = build_inference_pipeline(model.cfg)
     size = ctx.s['infer_size']
     batch_size = ctx.batch(ctx.s['infer_batch'])
     img_dir = osp.join(ctx.tmp, f'infer_images_{size}')
@@ -905,10 +910,14 @@ def bench_infer(ctx: Context, device: str, out: dict) -> None:
     def chunk():
         return [next(cycle) for _ in range(batch_size)]
 
-    log(f'infer [{device}]: tools/infer.py segment() batch {batch_size} '
+    def segment():
+        # what tools/infer.py does per batch: predict, masks to numpy
+        return [r.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
+                for r in inference_model(model, chunk())]
+
+    log(f'infer [{device}]: inference_model() batch {batch_size} '
         f'x{ctx.iters}')
-    t_seg, preds = measure(lambda: tool.segment(model, pipeline, chunk()),
-                           ctx.iters, ctx.warmup, device)
+    t_seg, preds = measure(segment, ctx.iters, ctx.warmup, device)
     data = model.data_preprocessor(
         pseudo_collate([pipeline(dict(img_path=p, labeled=False))
                         for p in chunk()]), False)
@@ -922,23 +931,24 @@ def bench_infer(ctx: Context, device: str, out: dict) -> None:
     log(f'infer [{device}]: bare forward {net_size} x{ctx.iters}')
     t_fwd, _ = measure(forward, ctx.iters, ctx.warmup, device)
     rows = [
-        make_row('tools/infer.py segment()', device, t_seg, batch_size,
+        make_row('inference_model() (tools/infer.py)', device, t_seg,
+                 batch_size,
                  f'{hw(size)} file -> {net_size}',
                  note='read + pipeline + model + postprocess'),
         make_row('bare network forward', device, t_fwd, batch_size, net_size,
                  note="model(x, mode='tensor'), no grad"),
     ]
     der = [
-        derived('segment() ms/img', device,
+        derived('inference_model() ms/img', device,
                 t_seg['median_ms'] / batch_size, 'ms/img'),
         derived('bare forward ms/img', device,
                 t_fwd['median_ms'] / batch_size, 'ms/img'),
-        derived('segment() / bare forward', device,
+        derived('inference_model() / bare forward', device,
                 t_seg['median_ms'] / t_fwd['median_ms'], 'x',
                 'overhead of I/O, pipeline and postprocessing'),
     ]
     if not preds or preds[0].shape != (size, size):
-        raise RuntimeError('tools/infer.py segment() returned '
+        raise RuntimeError('inference_model() returned '
                            f'{[p.shape for p in preds or []]}, expected '
                            f'{batch_size} masks of {(size, size)}')
     out['rows'] += rows
@@ -951,14 +961,74 @@ def bench_infer(ctx: Context, device: str, out: dict) -> None:
             batch_size=batch_size))
 
 
+def bench_unimatch(ctx: Context, device: str, out: dict) -> None:
+    cfg = load_cfg(ctx.args.unimatch_config)
+    crop = cfg.get('crop_size', (128, 128))
+    size = ctx.args.size or ctx.s['assgan_size'] or int(crop[0])
+    if size % SIZE_DIVISOR:
+        raise ValueError(f'UniMatch input size {size} is not a multiple of '
+                         f'{SIZE_DIVISOR}; pass --size')
+    batch_size = max(4, ctx.batch(ctx.s['assgan_batch']
+                                  or cfg.train_dataloader.batch_size))
+    nl = batch_size // 2  # >= 2 labeled and unlabeled samples (BatchNorm)
+    nu = batch_size - nl
+    channels = len(cfg.model.data_preprocessor.get('mean') or [0, 0, 0])
+    rows, der, params = out['rows'], out['derived'], out['params']
+    out['info'].update(config=ctx.args.unimatch_config, size=size,
+                       batch_size=batch_size, labeled=nl, unlabeled=nu)
+    model = build_model(copy.deepcopy(cfg.model), device)
+    params.append(dict(model='UniMatch student', params=num_params(model)))
+    tau = model.semi_train_cfg.threshold
+    for prec in precisions(ctx, device):
+        optim = build_optim(model, optim_cfg(cfg.optim_wrapper, prec))
+        mixed = synthetic_batch(batch_size, size, channels, num_labeled=nl)
+        ms = {}
+        for phase, semi, threshold in (('supervised', False, tau),
+                                       ('semi', True, tau),
+                                       ('semi_all', True, 0.)):
+            model.semi_enabled = semi
+            model.semi_train_cfg.threshold = threshold
+            ratios = []
+
+            def step():
+                logs = model.train_step(mixed, optim)
+                ratios.append(logs.get('mask_ratio', 0.))
+                return logs
+            title = dict(supervised='supervised phase', semi='semi phase',
+                         semi_all='semi phase, every pixel confident')[phase]
+            log(f'unimatch [{device} {prec}]: UniMatch iter, {title}, '
+                f'batch {batch_size} x{ctx.iters}')
+            model.train()
+            t, _ = measure(step, ctx.iters, ctx.warmup, device)
+            note = (f'{nl} labeled (unlabeled unused)' if not semi else
+                    f'{nl} labeled + {nu} unlabeled, tau {threshold:g}, '
+                    f'confident pixels '
+                    f'{100 * float(np.mean(ratios[ctx.warmup:])):.0f}%')
+            rows.append(make_row(f'UniMatch iter, {title}', device, t,
+                                 batch_size if semi else nl, hw(size), prec,
+                                 note=note))
+            ms[phase] = t['median_ms']
+        model.semi_enabled, model.semi_train_cfg.threshold = False, tau
+        der += [
+            derived('UniMatch semi / supervised step', device,
+                    ms['semi'] / ms['supervised'], 'x',
+                    f'target <= 3; tau {tau:g} on untrained weights', prec),
+            derived('UniMatch semi / supervised step, every pixel '
+                    'confident', device, ms['semi_all'] / ms['supervised'],
+                    'x', 'upper cost: every stream back-propagates', prec),
+        ]
+        del optim
+
+
 def bench_fastpath(ctx: Context, device: str, out: dict) -> None:
-    from tools.bench_fastpath import bench_fastpath as run_fastpath
+    from bus_mm.apis import bench_fastpath as run_fastpath
     run_fastpath(sys.modules[__name__], ctx, device, out)
 
 
 BENCHES = dict(phantom=bench_phantom, pipeline=bench_pipeline,
                assgan=bench_assgan, taichinet=bench_taichinet,
-               infer=bench_infer, fastpath=bench_fastpath)
+               infer=bench_infer, fastpath=bench_fastpath,
+               unimatch=bench_unimatch)
 
 
 def run_section(ctx: Context, name: str, device: str, result: dict) -> None:

@@ -5,7 +5,7 @@ mode (fp32 + channels-last, bf16, bf16 + channels-last) and prints, per
 mode, the share of pixels whose predicted class equals the fp32 one and the
 test IoU of both. Example::
 
-    python tools/amp_parity.py configs/taichinet/unet_busi-cpu128.py \\
+    python tools/analysis_tools/amp_parity.py configs/taichinet/unet_busi-cpu128.py \\
         work_dirs/unet/best_IoU_iter_600.pth --data-root data/BUSI
 
 bf16 on a CPU without native bf16 is emulated (slow); ``--allow-emulated``
@@ -13,13 +13,11 @@ measures it anyway (only the agreement is meaningful then, not the speed).
 """
 import argparse
 import json
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
+from mmengine.config import DictAction
 
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+from bus_mm.apis import init_model, load_config
 
 MODES = ('fp32+cl', 'bf16', 'bf16+cl')
 
@@ -65,24 +63,17 @@ def mean_iou(preds, gts) -> float:
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import Runner
     from bus_mm.engine.optimizers.autocast_optim_wrapper import \
         cpu_supports_bf16
-    from tools.train import load_config
     if any(m.startswith('bf16') for m in args.modes) and \
             not cpu_supports_bf16() and not args.allow_emulated:
         raise SystemExit('this CPU has no native bf16; pass --allow-emulated '
                          'to measure the masks anyway, or --modes fp32+cl')
     cfg = load_config(args.config, args.cfg_options, data_root=args.data_root)
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmseg')
-    import bus_mm  # noqa: F401
-    from mmseg.registry import MODELS
-    cfg.model.pop('pretrained', None)
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu',
-                    logger='silent')
-    model.eval()
+    # fp32, plain layout: the reference; predict_all switches per mode
+    model = init_model(cfg, args.checkpoint, 'cpu', amp=False,
+                       channels_last=False)
     loader = Runner.build_dataloader(cfg.test_dataloader)
     ref, gts = predict_all(model, loader, False, False)
     pixels = sum(p.numel() for p in ref)

@@ -1,14 +1,15 @@
 """False positives on the phantom distractors (ducts, fat lobules, shadows).
 
 TaiChiNet's claim is fewer false positives on lesion-like background. The
-phantom generator (tools/make_phantoms.py) writes where its dark non-lesion
-distractors are (``<root>/distractor_masks/<class> (<n>).png``); this tool
-counts the predicted lesion pixels that fall on them.
+phantom generator (tools/dataset_converters/make_phantoms.py) writes where
+its dark non-lesion distractors are
+(``<root>/distractor_masks/<class> (<n>).png``); this tool counts the
+predicted lesion pixels that fall on them.
 
 Example::
 
     python tools/test.py CONFIG CKPT --out work_dirs/x/pred_masks
-    python tools/analyze_distractors.py work_dirs/x/pred_masks \\
+    python tools/analysis_tools/analyze_distractors.py work_dirs/x/pred_masks \\
         data/phantom_eval
 
 A false positive on a distractor is a pixel predicted as lesion that is a
@@ -22,12 +23,9 @@ import csv
 import glob
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 DISTRACTOR_DIR = 'distractor_masks'
 
@@ -39,7 +37,8 @@ def parse_args(argv=None):
                         'tools/test.py --out; named '
                         '<class>__<class> (<n>).png')
     parser.add_argument('data_root', help='phantom root with '
-                        f'{DISTRACTOR_DIR}/ (tools/make_phantoms.py)')
+                        f'{DISTRACTOR_DIR}/ '
+                        '(tools/dataset_converters/make_phantoms.py)')
     parser.add_argument('--csv', help='write per-image counts to this CSV')
     return parser.parse_args(argv)
 
@@ -79,7 +78,7 @@ def distractor_false_positives(pred_dir: str, data_root: str) -> Dict:
     if not osp.isdir(dist_dir):
         raise FileNotFoundError(
             f'{dist_dir!r} does not exist: data_root must be a phantom set '
-            'written by tools/make_phantoms.py')
+            'written by tools/dataset_converters/make_phantoms.py')
     names = sorted(f for f in os.listdir(pred_dir) if f.endswith('.png')) \
         if osp.isdir(pred_dir) else []
     if not names:

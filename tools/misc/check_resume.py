@@ -13,7 +13,7 @@ it is at most ``--tol`` (default 0: bit-exact), 1 otherwise.
 
 Example::
 
-    python tools/check_resume.py configs/assgan/assgan_phantom-demo.py \\
+    python tools/misc/check_resume.py configs/assgan/assgan_phantom-demo.py \\
         --work-dir work_dirs/check_resume/assgan --kill-at 400
 """
 import argparse
@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ITER_RE = re.compile(r'Iter\(train\)\s*\[\s*(\d+)/')
 
 
@@ -85,7 +85,7 @@ def max_difference(path_a, path_b):
 def main(argv=None):
     args = parse_args(argv)
     env = dict(os.environ, PYTHONUNBUFFERED='1')
-    base = [sys.executable, osp.join(REPO, 'tools', 'train.py'), args.config]
+    base = [sys.executable, osp.join(TOOLS, 'train.py'), args.config]
     extra = (['--amp'] if args.amp else []) + args.train_args
     full, killed = (osp.join(args.work_dir, d) for d in ('full', 'killed'))
     t0 = time.time()
@@ -129,5 +129,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, REPO)
     sys.exit(main())

@@ -2,9 +2,10 @@
 
 Example::
 
-    python tools/make_phantoms.py data/phantom
-    python tools/make_phantoms.py data/phantom_hard --difficulty 0.9 \\
-        --num-benign 200 --num-malignant 100 --num-normal 30 --workers 4
+    python tools/dataset_converters/make_phantoms.py data/phantom
+    python tools/dataset_converters/make_phantoms.py data/phantom_hard \\
+        --difficulty 0.9 --num-benign 200 --num-malignant 100 \\
+        --num-normal 30 --workers 4
 
 The result is read by the BUSI dataset (``data_root=data/phantom``); extra
 outputs (``distractor_masks/``, ``phantom_meta.json``) are ignored by it.
@@ -15,11 +16,7 @@ import os.path as osp
 import sys
 import time
 
-try:
-    from bus_mm.datasets.phantom import make_phantom_dataset
-except ImportError:  # run from a checkout without installing bus_mm
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-    from bus_mm.datasets.phantom import make_phantom_dataset
+from bus_mm.datasets.phantom import make_phantom_dataset
 
 
 def parse_args(argv=None):

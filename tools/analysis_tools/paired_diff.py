@@ -22,12 +22,13 @@ IoU on the same fold. With ``--pixel-shift`` it adds where the predictions
 move: per test image (joined by path within each unit, from the folds'
 ``per_image[_<variant>].csv``), the change in false-positive and missed pixels
 against the reference and the Dice change by lesion-size tercile (GT area
-``tp + fn``). Folds swept by ``tools/threshold_sweep.py`` also have the
-metrics ``Dice@val_t``, ``IoU@val_t``, ``Dice@oracle_t``, ... (test figures at
-the validation-chosen and at the best threshold). Example::
+``tp + fn``). Folds swept by ``tools/analysis_tools/threshold_sweep.py``
+also have the metrics ``Dice@val_t``, ``IoU@val_t``, ``Dice@oracle_t``, ...
+(test figures at the validation-chosen and at the best threshold).
+Example::
 
-    python tools/paired_diff.py work_dirs/power/*-s[01] --ref model1 \\
-        --out work_dirs/power/paired_diff.md
+    python tools/analysis_tools/paired_diff.py work_dirs/power/*-s[01] \\
+        --ref model1 --out work_dirs/power/paired_diff.md
 """
 import argparse
 import csv
@@ -35,16 +36,15 @@ import glob
 import json
 import os.path as osp
 import re
-import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from bus_mm.apis import best_val_iou
 
 FOLD_DONE = 'cv_fold_metrics.json'
-SWEEP = 'threshold_sweep.json'  # tools/threshold_sweep.py
+SWEEP = 'threshold_sweep.json'  # tools/analysis_tools/threshold_sweep.py
 SEED_RE = re.compile(r'^(?P<group>.+?)[-_](?:s|seed)(?P<seed>\d+)$')
 
 Unit = Tuple[int, int]  # (fold, seed)
@@ -97,7 +97,8 @@ def load_run(path: str, variant: str) -> Dict[int, dict]:
         out[int(rec['fold'])] = dict(metrics[variant])
         sweep = osp.join(osp.dirname(done), SWEEP)
         if variant == 'model' and osp.isfile(sweep):
-            with open(sweep) as f:  # tools/threshold_sweep.py: Dice@val_t...
+            # tools/analysis_tools/threshold_sweep.py: Dice@val_t...
+            with open(sweep) as f:
                 out[int(rec['fold'])].update(json.load(f)['metrics'])
     return out
 
@@ -154,7 +155,6 @@ def paired_summary(pairs) -> dict:
 def teacher_rows(runs: List[str], ref_runs: List[str]) -> List[dict]:
     """One row per (run, fold) with curriculum masks: teacher val IoU,
     lesion shares, the reference's best val IoU on that fold."""
-    from tools.prepare_curriculum import best_val_iou
     seen, rows = set(), []
     for path in runs:
         for meta_path in sorted(glob.glob(osp.join(

@@ -13,7 +13,7 @@ dir, whose folds are all analysed) this writes into ``<dir>/analysis`` (or
   ``<dir>/overlays``), which ``tools/cross_val.py`` and ``make demo`` do);
 * ``curriculum.png``: TaiChiNet's easy (E_p) and hard (H_p) lesion parts
   beside the ground truth for a few images (a ``curriculum/`` folder of
-  ``tools/prepare_curriculum.py``, or one given with ``--curriculum``).
+  ``tools/misc/prepare_curriculum.py``, or one given with ``--curriculum``).
 
 With ``--gamma-sweep`` the dirs are ASSGAN runs that differ in gamma, and
 ``gamma_sweep.png`` (test IoU vs gamma, Fig. 7) plus ``gamma_sweep.md`` are
@@ -21,8 +21,8 @@ written to ``--out``.
 
 Examples::
 
-    python tools/analyze.py work_dirs/cv/assgan_busi-cpu128_15pct
-    python tools/analyze.py work_dirs/cv/gamma_0.1 work_dirs/cv/gamma_0.5 \\
+    python tools/analysis_tools/analyze.py work_dirs/cv/assgan_busi-cpu128_15pct
+    python tools/analysis_tools/analyze.py work_dirs/cv/gamma_0.1 work_dirs/cv/gamma_0.5 \\
         work_dirs/cv/gamma_0.9 --gamma-sweep --out work_dirs/gamma_sweep
 """
 import argparse
@@ -32,15 +32,12 @@ import json
 import os
 import os.path as osp
 import re
-import sys
 from typing import Dict, List, Optional, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from bus_mm.visualization.curves import (case_grid,  # noqa: E402
-                                         curriculum_grid, plot_gamma_sweep,
+from bus_mm.visualization.curves import (case_grid, curriculum_grid,
+                                         plot_gamma_sweep,
                                          plot_training_curves)
 
 
@@ -124,7 +121,7 @@ def write_curriculum(cur_dir: str, out_file: str, num: int) -> str:
     meta_file = osp.join(cur_dir, 'curriculum_meta.json')
     if not osp.isfile(meta_file):
         raise SystemExit(f'{cur_dir} has no curriculum_meta.json; give a '
-                         'folder written by tools/prepare_curriculum.py')
+                         'folder written by tools/misc/prepare_curriculum.py')
     with open(meta_file) as f:
         meta = json.load(f)
     init_default_scope('mmseg')

@@ -6,14 +6,16 @@ another point of the same operating curve? For every finished fold of each
 predicts its validation and test images once, and reports the test Dice / IoU
 at the model's own threshold, at the threshold that is best on validation, and
 at the best threshold on the test images (the oracle). Each fold gets a
-``threshold_sweep.json``; ``tools/paired_diff.py`` reads its figures as the
-metrics ``Dice@val_t``, ``IoU@val_t``, ``Dice@oracle_t``, ... (see
-``bus_mm/evaluation/threshold_sweep.py``).
+``threshold_sweep.json``; ``tools/analysis_tools/paired_diff.py`` reads its
+figures as the metrics ``Dice@val_t``, ``IoU@val_t``, ``Dice@oracle_t``, ...
+(see ``bus_mm/evaluation/threshold_sweep.py``).
 
 Example::
 
-    python tools/threshold_sweep.py work_dirs/power/{model1,tc-masked}-s0
-    python tools/paired_diff.py work_dirs/power/{model1,tc-masked}-s0 \\
+    python tools/analysis_tools/threshold_sweep.py \\
+        work_dirs/power/{model1,tc-masked}-s0
+    python tools/analysis_tools/paired_diff.py \\
+        work_dirs/power/{model1,tc-masked}-s0 \\
         --ref model1 --metrics Dice Dice@val_t Dice@oracle_t
 """
 import argparse
@@ -24,18 +26,15 @@ import sys
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, load_checkpoint
+from mmengine.utils import ProgressBar
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner, load_checkpoint  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
-
-from bus_mm.evaluation.threshold_sweep import (  # noqa: E402
+from bus_mm.apis import load_config
+from bus_mm.evaluation.threshold_sweep import (
     OPERATING_POINTS, config_threshold, default_thresholds, image_scores,
     lesion_probability, summarize_sweep)
-from tools.train import load_config  # noqa: E402
 
 FOLD_DONE = 'cv_fold_metrics.json'
 OUT_NAME = 'threshold_sweep.json'

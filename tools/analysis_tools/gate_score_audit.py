@@ -4,8 +4,8 @@ Loads a trained ASSGAN checkpoint, predicts every unlabeled training image
 of its config with both generators (deterministic view: the train pipeline
 without its random transforms) and scores each prediction four ways:
 
-* ``d``: the run's trust gate, as in training (D's score; the IoU with the
-  other generator's mask for :class:`AgreementGate`); absent without D;
+* ``d``: D's mean patch score (what D sees as in training); absent
+  without D;
 * ``agree``: IoU of the hard mask with the other generator's hard mask;
 * ``certainty``: mean ``|2p - 1|`` over the image (how far from 0.5);
 * ``area``: share of the image predicted as lesion.
@@ -19,7 +19,7 @@ a model; nothing is trained.
 
 Example::
 
-    python tools/gate_score_audit.py \\
+    python tools/analysis_tools/gate_score_audit.py \\
         work_dirs/assgan_busi-cpu128_15pct/fold_0/assgan_busi-cpu128_15pct.py \\
         work_dirs/assgan_busi-cpu128_15pct/fold_0/iter_800.pth \\
         --csv work_dirs/score_audit_fold0.csv
@@ -30,18 +30,17 @@ import argparse
 import csv
 import json
 import os.path as osp
-import sys
 from typing import Dict, List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import numpy as np
+import torch
+from mmengine.config import DictAction
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmengine.utils import ProgressBar
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
+from bus_mm.apis import load_config
 
 SCORES = ('d', 'agree', 'certainty', 'area')
 
@@ -101,13 +100,12 @@ def score_table(rows: List[dict]) -> Dict[str, dict]:
 
 def main(argv=None):
     args = parse_args(argv)
-    from tools.train import load_config
     from mmseg.registry import DATASETS, MODELS
     import bus_mm  # noqa: F401  (registers modules)
     from bus_mm.models.segmentors.assgan_generators import (
         lesion_prob, lesion_threshold, run_generator)
     from bus_mm.evaluation.gate_audit import mask_iou
-    from bus_mm.models.gates import gate_judges, mask_agreement
+    from bus_mm.models.gates import mask_agreement
 
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint {args.checkpoint!r} not found')
@@ -126,7 +124,6 @@ def main(argv=None):
     load_checkpoint(model, args.checkpoint, map_location='cpu',
                     logger='silent')
     model.eval()
-    gate_ok = gate_judges(model.gate, model.discriminator)
     names = model.generator_names
     rows: List[dict] = []
     bar = ProgressBar(len(dataset))
@@ -143,19 +140,17 @@ def main(argv=None):
                 logits, _ = run_generator(gen, name, x, 0)
                 prob[name] = lesion_prob(gen, logits, x.shape[-2:])
                 thr[name] = lesion_threshold(gen)
+            d_score = {}
+            if model.discriminator is not None:  # D's mean patch score
+                for name in names:
+                    d_score[name] = model.discriminator(model.d_view(
+                        prob[name], x, thr[name])).sigmoid().mean((1, 2, 3))
             for name in names:
                 other = [n for n in names if n != name][0]
                 mask = prob[name] > thr[name]
                 agree = mask_agreement(mask, prob[other] > thr[other], valid,
                                        empty_score=1.0)
-                gate = None
-                if gate_ok:
-                    extra = dict(partner=prob[other],
-                                 partner_threshold=thr[other]) \
-                        if model.gate.uses_partner else {}
-                    gate = model.gate.judge(model.discriminator, prob[name],
-                                            x, valid, thr[name], None,
-                                            **extra).scores
+                gate = d_score.get(name)
                 for k, sample in enumerate(samples):
                     gt = sample.gt_audit_seg.data[0].numpy() == 1
                     rows.append(dict(
