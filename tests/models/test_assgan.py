@@ -11,7 +11,6 @@ import pytest
 import torch
 import torch.nn as nn
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModule
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.structures import PixelData
 
@@ -26,26 +25,12 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
+from tests.models.tiny_segmentor import segmentor_cfg  # noqa: E402
+
 register_all_modules(init_default_scope=True)
 SIZE = 32
 GENS = ('generator_a', 'generator_b')
 NETS = GENS + ('discriminator', )
-
-
-@MODELS.register_module(force=True)
-class ASSGANTestBackbone(BaseModule):
-    """Two stride-2 convs; returns both feature maps."""
-
-    def __init__(self, in_channels=3, channels=8, init_cfg=None):
-        super().__init__(init_cfg)
-        self.conv1 = nn.Sequential(
-            nn.Conv2d(in_channels, channels, 3, 2, 1), nn.ReLU())
-        self.conv2 = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, 2, 1), nn.ReLU())
-
-    def forward(self, x):
-        a = self.conv1(x)
-        return (a, self.conv2(a))
 
 
 @MODELS.register_module(force=True)
@@ -82,32 +67,8 @@ class ScaledView(StrongPerturbation):
                 torch.zeros(n, 1, *inputs.shape[-2:], dtype=torch.bool))
 
 
-def head_cfg(out_channels=1, in_index=1, loss_weight=1.0, dropout=0.1):
-    return dict(
-        type='FCNHead',
-        in_channels=8,
-        in_index=in_index,
-        channels=4,
-        num_convs=1,
-        concat_input=False,
-        dropout_ratio=dropout,
-        num_classes=2,
-        out_channels=out_channels,
-        threshold=0.5 if out_channels == 1 else None,
-        loss_decode=dict(
-            type='CrossEntropyLoss',
-            use_sigmoid=out_channels == 1,
-            loss_weight=loss_weight))
-
-
 def gen_cfg(out_channels=1, aux=False, dropout=0.1):
-    cfg = dict(
-        type='EncoderDecoder',
-        backbone=dict(type='ASSGANTestBackbone'),
-        decode_head=head_cfg(out_channels, dropout=dropout))
-    if aux:
-        cfg['auxiliary_head'] = head_cfg(out_channels, 0, 0.4, dropout)
-    return cfg
+    return segmentor_cfg(out_channels, aux, dropout)
 
 
 def build(out_a=1, out_b=2, aux_a=True, two=True, disc=True, semi=False,

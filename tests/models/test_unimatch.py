@@ -12,9 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-import torch.nn as nn
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModule
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.structures import PixelData
 
@@ -28,54 +26,16 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
+from tests.models.tiny_segmentor import segmentor_cfg  # noqa: E402
+
 register_all_modules(init_default_scope=True)
 SIZE = 32
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(REPO, 'configs/unimatch/unimatch_phantom-demo.py')
 
 
-@MODELS.register_module(force=True)
-class UniMatchTestBackbone(BaseModule):
-    """Two stride-2 convs; returns both feature maps."""
-
-    def __init__(self, in_channels=3, channels=8, init_cfg=None):
-        super().__init__(init_cfg)
-        self.conv1 = nn.Sequential(
-            nn.Conv2d(in_channels, channels, 3, 2, 1), nn.ReLU())
-        self.conv2 = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, 2, 1), nn.ReLU())
-
-    def forward(self, x):
-        a = self.conv1(x)
-        return (a, self.conv2(a))
-
-
-def head_cfg(out_channels=1, in_index=1, loss_weight=1.0, dropout=0.1):
-    return dict(
-        type='FCNHead',
-        in_channels=8,
-        in_index=in_index,
-        channels=4,
-        num_convs=1,
-        concat_input=False,
-        dropout_ratio=dropout,
-        num_classes=2,
-        out_channels=out_channels,
-        threshold=0.5 if out_channels == 1 else None,
-        loss_decode=dict(
-            type='CrossEntropyLoss',
-            use_sigmoid=out_channels == 1,
-            loss_weight=loss_weight))
-
-
 def seg_cfg(out_channels=1, aux=True):
-    cfg = dict(
-        type='EncoderDecoder',
-        backbone=dict(type='UniMatchTestBackbone'),
-        decode_head=head_cfg(out_channels))
-    if aux:
-        cfg['auxiliary_head'] = head_cfg(out_channels, 0, 0.4)
-    return cfg
+    return segmentor_cfg(out_channels, aux)
 
 
 PREPROCESSOR = dict(

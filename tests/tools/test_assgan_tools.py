@@ -57,13 +57,14 @@ def test_phase_switch_and_trusted_counts_logged(assgan_run):
 def test_resume_restores_networks_optimizers_and_phase(assgan_run):
     work, opts, _ = assgan_run
     ckpt = torch.load(osp.join(work, 'iter_4.pth'))
-    # the default has no D: two networks, two optimizers, and the gate's
-    # score buffer (its threshold must survive a resume)
-    assert set(ckpt['optimizer']) == {'generator_a', 'generator_b'}
+    # the default has a D: three networks, three optimizers, and the gate's
+    # score bank (its ranks must survive a resume)
+    assert set(ckpt['optimizer']) == {'generator_a', 'generator_b',
+                                      'discriminator'}
     keys = ckpt['state_dict'].keys()
-    for net in ('generator_a.', 'generator_b.', 'gate.bank'):
+    for net in ('generator_a.', 'generator_b.', 'discriminator.',
+                'gate.recent.bank'):
         assert any(k.startswith(net) for k in keys)
-    assert not any(k.startswith('discriminator.') for k in keys)
     more = [o for o in opts if not o.startswith('train_cfg.max_iters')]
     proc = run_tool('tools/train.py', CONFIG, '--work-dir', work, '--resume',
                     '--cfg-options', *more, 'train_cfg.max_iters=6')
@@ -151,13 +152,13 @@ def test_audit_and_gamma_bad_input_fail_before_training(phantom_root,
     opts = FAST + _roots(phantom_root)
     proc = run_tool('tools/train.py', CONFIG, '--work-dir',
                     str(tmp_path / 'g'), '--cfg-options', *opts,
-                    'model.gamma=1.5', check=False)
+                    'model.gate.gamma=1.5', check=False)
     assert proc.returncode != 0 and 'gamma must lie in [0, 1]' in proc.stderr
     proc = run_tool('tools/train.py',
                     'configs/assgan/assgan_phantom-demo_paper-gate.py',
                     '--work-dir', str(tmp_path / 'c'), '--cfg-options', *opts,
-                    'model.gate.type=MaskQualityGate',
-                    'model.gate.with_image=True', check=False)
+                    'model.semi_train_cfg.d_input.with_image=True',
+                    check=False)
     assert proc.returncode != 0 and 'in_channels' in proc.stderr
     proc = run_tool('tools/train.py', 'configs/demo/unet_phantom-demo.py',
                     '--work-dir', str(tmp_path / 'u'), '--audit-gate',

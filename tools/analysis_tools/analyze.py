@@ -177,10 +177,10 @@ def run_gate(work_dir: str) -> Tuple[str, float]:
             if cfg.get('model', {}).get('type') == 'ASSGAN':
                 gate = cfg.model.get('gate')
                 gate = gate if isinstance(gate, dict) else {}
-                gamma = cfg.model.get('gamma')
-                if gamma is None:
-                    gamma = gate.get('gamma', 0.5)
-                return gate.get('type', 'MaskQualityGate'), float(gamma)
+                kind = gate.get('type', 'AgreementGate')
+                if gate.get('quantile'):
+                    kind += '(quantile)'
+                return kind, float(gate.get('gamma', 0.2))
     raise SystemExit(f'{work_dir}: no dumped ASSGAN config found to read '
                      'gamma from (train.py writes one into the work dir)')
 
@@ -249,15 +249,12 @@ def analyze_run(work_dir: str, out_dir: str, args) -> List[str]:
     from bus_mm.visualization.gate_audit import plot_gate_audit
     written = plot_training_curves(work_dir, out_dir)
     if osp.isfile(osp.join(work_dir, 'gate_audit.jsonl')):
-        from mmseg.registry import MODELS
-        from bus_mm.models.gates import QuantileGate
         gate, gamma = run_gate(work_dir)
-        # a QuantileGate's (and its subclasses') gamma is a share of recent
-        # scores, not a score: no threshold line
-        cls = MODELS.get(gate)
-        share = isinstance(cls, type) and issubclass(cls, QuantileGate)
-        written += plot_gate_audit(work_dir, out_dir,
-                                   gamma=None if share else gamma)
+        # only the paper's DiscriminatorGate reads gamma as a score; the
+        # other gates read it as a share of recent scores: no threshold line
+        written += plot_gate_audit(
+            work_dir, out_dir,
+            gamma=gamma if gate == 'DiscriminatorGate' else None)
     written += write_cases(work_dir, out_dir, args.cases)
     cur = args.curriculum or osp.join(work_dir, 'curriculum')
     if osp.isfile(osp.join(cur, 'curriculum_meta.json')):

@@ -736,11 +736,12 @@ def bench_assgan(ctx: Context, device: str, out: dict) -> None:
                                  note='labeled half, own Adam'))
         phases = (('supervised', False, None), ('semi', True, None),
                   ('semi_all', True, 0.0))
-        gamma = assgan.gamma
+        gamma = assgan.gate.gamma
         for phase, semi, force_gamma in phases:
             assgan.semi_enabled = semi
             # gamma=0 accepts every pseudo-label: the semi phase's upper cost
-            assgan.gamma = gamma if force_gamma is None else force_gamma
+            assgan.gate.gamma = gamma if force_gamma is None else \
+                force_gamma
             title = dict(supervised='supervised phase', semi='semi phase',
                          semi_all='semi phase, all pseudo-labels accepted')[
                              phase]
@@ -768,7 +769,7 @@ def bench_assgan(ctx: Context, device: str, out: dict) -> None:
             rows.append(make_row(f'ASSGAN iter, {title}', device, t,
                                  batch_size, hw(size), prec, note=note))
             ms[phase] = t['median_ms']
-        assgan.semi_enabled, assgan.gamma = None, gamma
+        assgan.semi_enabled, assgan.gate.gamma = False, gamma
         base = ms['generator_a'] + ms['generator_b']
         der += [
             derived('G_a + G_b supervised iters', device, base, 'ms/iter',

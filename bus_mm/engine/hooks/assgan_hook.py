@@ -20,7 +20,8 @@ hook
   ``train/audit_{accepted_share,iou_accepted,iou_rejected,spearman,auroc}_k``
   (see :func:`bus_mm.evaluation.gate_audit.audit_summary`), one log line,
   and every record (iteration, generator, score, true IoU, accepted) to
-  ``<work_dir>/gate_audit.jsonl`` for ``tools/analyze.py``'s plots.
+  ``<work_dir>/gate_audit.jsonl`` for the plots of
+  ``tools/analysis_tools/analyze.py``.
 
 Resuming: the window boundaries are multiples of ``epoch_length`` counted
 from iteration 0, so they follow from ``runner.iter``; the ids collected so

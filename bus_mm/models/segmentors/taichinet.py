@@ -96,7 +96,7 @@ SUB_UNET = dict(
 1-channel logit conv)."""
 
 CURRICULUM_HINT = (
-    'run tools/prepare_curriculum.py <unetpp-config> --checkpoint ... '
+    'run tools/misc/prepare_curriculum.py <unetpp-config> --checkpoint ... '
     '--out <curriculum_dir>, or set use_curriculum=False in the model config')
 
 
