@@ -26,7 +26,7 @@ from ..gates import TrustGate, mask_agreement
 from .assgan_generators import (build_generator, check_batch, frozen,
                                 lesion_prob, lesion_threshold,
                                 run_generator, to_float, unwrap,
-                                update_generators, valid_mask)
+                                update_generators)
 from .assgan_inference import GeneratorPairPredictor
 from .assgan_losses import (adversarial_loss, discriminator_loss, semi_loss,
                             supervised_losses)
@@ -132,20 +132,17 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         lab = check_batch(optim_wrapper, data['data_samples'], needed)
         batch = Batch.select(data['inputs'], data['data_samples'], lab,
                              bool(self.semi_enabled))
-        self.last_accepted_ids, self.last_audit = {'a': [], 'b': []}, {
-            'a': [], 'b': []}
+        self.last_accepted_ids, self.last_audit = dict(a=[], b=[]), dict(
+            a=[], b=[])
         if batch is None:  # unlabeled samples only, supervised phase
             print_log('ASSGAN: a batch without labeled samples in the '
                       'supervised phase; nothing was trained.', 'current')
             return {'num_unlabeled': 0.}
-        batch.valid = valid_mask(batch.samples, batch.x.shape[-2:],
-                                 batch.x.device)
         if self.discriminator is not None:  # before any network runs
             self.d_view.check(self.discriminator, batch.x.shape[1])
         log_vars, outs = self.train_generators(batch, optim_wrapper)
-        cfg = self.semi_train_cfg
         if self.discriminator is not None and batch.nl > 0 and (
-                not batch.semi or cfg.train_d_in_semi):
+                not batch.semi or self.semi_train_cfg.train_d_in_semi):
             log_vars.update(
                 self.train_discriminator(batch, outs, optim_wrapper))
         loss = log_vars.pop('loss_generators') + log_vars.pop('loss_d', 0.)

@@ -13,7 +13,7 @@ from mmseg.utils import SampleList
 from ...evaluation.gate_audit import audit_pseudo_labels
 from ..gates import IGNORE_INDEX, GateDecision, TrustGate
 from .assgan_generators import (lesion_prob, run_generator, sample_id,
-                                to_float)
+                                to_float, valid_mask)
 
 
 @dataclass
@@ -139,8 +139,9 @@ class Batch:
             return None
         x = inputs.index_select(
             0, torch.as_tensor(used, device=inputs.device))
-        return cls(x, [samples[i] for i in used], len(labeled),
-                   len(unl) if semi else 0, semi)
+        batch = [samples[i] for i in used]
+        return cls(x, batch, len(labeled), len(unl) if semi else 0, semi,
+                   valid_mask(batch, x.shape[-2:], x.device))
 
     def num_fakes(self, adv_on_unlabeled: bool, has_d: bool,
                   strong: bool) -> int:
