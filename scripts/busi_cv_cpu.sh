@@ -27,7 +27,7 @@ ablation() { # Table I model m, fold 0
   cv t1-model$1 $T/taichinet_busi-cpu128_no-curriculum.py --folds 0 \
       --cfg-options model.ablation=model$1
 }
-gamma() { cv gamma-$1 ${A}.py --folds 0 --cfg-options model.gamma=$1; }
+gamma() { cv gamma-$1 ${A}.py --folds 0 --cfg-options model.gate.gamma=$1; }
 lane_assgan() {
   cv sup-15pct        ${A}_sup.py
   cv assgan-15pct     ${A}.py

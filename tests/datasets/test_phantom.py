@@ -223,7 +223,8 @@ def test_dataset_refuses_foreign_dir_and_is_idempotent(tmp_path):
 def test_cli(tmp_path):
     out = str(tmp_path / 'cli')
     cmd = [
-        sys.executable, osp.join('tools', 'make_phantoms.py'), out,
+        sys.executable, osp.join('tools', 'dataset_converters',
+                                 'make_phantoms.py'), out,
         '--num-benign', '2', '--num-malignant', '1', '--num-normal', '1',
         '--size', '48', '64', '--seed', '2', '--difficulty', '0.3'
     ]

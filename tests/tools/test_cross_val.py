@@ -217,7 +217,8 @@ def test_threshold_sweep_of_the_folds(cv_run, tmp_path):
 def _fake_assgan_run(root, gamma, iou):
     root.mkdir()
     (root / 'assgan_x.py').write_text(
-        f"model = dict(type='ASSGAN', gamma={gamma})\n")
+        f"model = dict(type='ASSGAN', gate=dict(type='AgreementGate', "
+        f"gamma={gamma}))\n")
     (root / 'test_metrics.json').write_text(json.dumps(dict(metrics=dict(
         generator_a=dict(IoU=iou, Dice=iou + 0.1),
         mean=dict(IoU=iou + 0.05, Dice=iou + 0.15)))))
