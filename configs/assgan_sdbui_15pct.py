@@ -6,7 +6,9 @@
 # generators' agreement, ranked, gamma 0.2; the receiver learns on a strong
 # view; D as a shape prior from the semi phase on); the paper's literal D
 # gate is assgan_sdbui_15pct_paper-gate.py, the rule without D
-# configs/assgan/assgan_busi-cpu128-r18_15pct_no-d.py's model settings.
+# configs/assgan/assgan_busi-cpu128-r18_15pct_no-d.py's model settings. On
+# busi-dev at full width (2 of 6 paired units so far) D's L_adv cost 1.2 IoU
+# points (G_a) against that rule without D: configs/assgan/README.md.
 #
 # Data: put the 1805 images at data/SDBUI/images/<id>.png and masks at
 # data/SDBUI/masks/<id>.png (or override data_root with --cfg-options). Without
