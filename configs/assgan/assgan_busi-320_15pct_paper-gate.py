@@ -2,12 +2,6 @@
 # D sees soft sigmoid maps against 0/1 ground truth, only labeled predictions
 # are fakes, and D keeps training through Algorithm 2. Measured pitfall: D learns "is the background exactly 0?" and
 # accepts almost nothing (docs/advanced_guides/assgan.md).
-_base_ = ['./assgan_busi-320_15pct.py']
-model = dict(
-    discriminator=dict(_delete_=True, type='PatchDiscriminator',
-                       in_channels=1, base_channels=64),
-    gate=dict(_delete_=True, type='DiscriminatorGate', gamma=0.5),
-    semi_train_cfg=dict(lambda_adv=0.01, adv_warmup=False,
-                        adv_on_unlabeled=False, train_d_in_semi=True,
-                        d_input=dict(binarize=False, with_image=False),
-                        strong_aug=None))
+_base_ = ['./assgan_busi-320_15pct.py',
+          '../_base_/models/assgan_paper-gate.py']
+model = {{_base_.paper_gate}}
