@@ -1,37 +1,52 @@
 #!/usr/bin/env bash
-# Accuracy parity of the CPU fast path (README "Fast CPU training"): 3 folds
-# of busi-dev-style data, each row in fp32 (--no-amp --no-channels-last) and
-# on the fast path (--amp, the config's channels_last default).
+# Training parity of the CPU fast path (docs/advanced_guides/fast_path.md):
+# 3 folds of busi-dev-style data (fold seed 0), each row trained in fp32
+# (--no-amp --no-channels-last) and on the fast path (--amp, the config's
+# channels_last='auto'), last checkpoint. Rows:
+#   sup-r18   ASSGAN's supervised row at full width (ResNet-18 DeepLabV3+
+#             = generator A, PSPNet = generator B; 15% labels, 800 iters)
+#   unet      U-Net cpu128 (all labels)
+#   taichinet TaiChiNet cpu128 with its U-Net++ curriculum teacher
 #   bash scripts/fastpath_parity.sh DATA_ROOT [WORK_ROOT]
-# Two lanes, one thread each, resumable. Then:
-#   python tools/analysis_tools/analyze.py --table WORK_ROOT/*/
-set -euo pipefail
+# Two lanes (fp32, fast path), one thread each; rerunning continues (finished
+# folds are skipped, a killed fold resumes). ROWS picks rows (default all).
+# Then the paired table of a row (ROW-fp32-s0 and ROW-bf16-s0 are its runs):
+#   python tools/analysis_tools/paired_diff.py --ref unet-fp32 \
+#       WORK_ROOT/unet-fp32-s0 WORK_ROOT/unet-bf16-s0
+#   (ASSGAN's row: --variant generator_a, generator_b or mean)
+set -uo pipefail
 DATA=${1:?usage: bash scripts/fastpath_parity.sh DATA_ROOT [WORK_ROOT]}
 WORK=${2:-work_dirs/fastpath_parity}
 PY=${PYTHON:-.venv/bin/python}
+ROWS=${ROWS:-sup-r18 unet taichinet}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 T=configs/taichinet
+mkdir -p "$WORK"
 cv() { # name config [extra args...]
   local name=$1 cfg=$2; shift 2
-  $PY tools/cross_val.py "$cfg" --num-folds 3 --data-root "$DATA" \
-      --work-dir "$WORK/$name" "$@" > "$WORK/$name.log" 2>&1 \
-    && echo "$(date +%T) done   $name" \
-    || echo "$(date +%T) FAILED $name (see $WORK/$name.log)" | tee -a "$WORK/FAILED"
+  if $PY tools/cross_val.py "$cfg" --num-folds 3 --seed 0 --data-root "$DATA" \
+      --checkpoint last --work-dir "$WORK/$name" "$@" \
+      >> "$WORK/$name.log" 2>&1; then
+    echo "$(date +%T) done   $name"
+  else
+    echo "$(date +%T) FAILED $name (see $WORK/$name.log)" | tee -a "$WORK/FAILED"
+  fi
 }
-mkdir -p "$WORK"
+lane() { # precision cross_val flags...
+  local p=$1; shift
+  for row in $ROWS; do
+    case $row in
+      sup-r18) cv "sup-r18-$p-s0" configs/assgan/assgan_busi-cpu128-r18_15pct_sup.py "$@" ;;
+      unet) cv "unet-$p-s0" $T/unet_busi-cpu128.py "$@" ;;
+      taichinet) cv "taichinet-$p-s0" $T/taichinet_busi-cpu128.py "$@" \
+          --curriculum-teacher $T/unetpp_busi-cpu128.py ;;
+      *) echo "unknown row '$row' in ROWS (sup-r18, unet, taichinet)" >&2
+         exit 2 ;;
+    esac
+  done
+}
 rm -f "$WORK/FAILED"
-FP32="--no-amp --no-channels-last"
-(
-  cv sup15-fp32  configs/assgan/assgan_busi-cpu128_15pct_sup.py $FP32
-  cv unet-fp32   $T/unet_busi-cpu128.py $FP32
-  cv taichinet-fp32 $T/taichinet_busi-cpu128.py $FP32 \
-      --curriculum-teacher $T/unetpp_busi-cpu128.py
-) &
-(
-  cv sup15-bf16  configs/assgan/assgan_busi-cpu128_15pct_sup.py --amp
-  cv unet-bf16   $T/unet_busi-cpu128.py --amp
-  cv taichinet-bf16 $T/taichinet_busi-cpu128.py --amp \
-      --curriculum-teacher $T/unetpp_busi-cpu128.py
-) &
+lane fp32 --no-amp --no-channels-last &
+lane bf16 --amp &
 wait
 [ ! -f "$WORK/FAILED" ]

@@ -5,11 +5,13 @@
 # (the default config, iterations 0-399: generators + D beside them, no
 # L_adv), then every arm is branched from its iter_400.pth and trained for
 # iterations 400-799 with its own config; the last checkpoint is tested.
-# PHASES (default "main cut extra scratch"), each over every unit before
+# PHASES (default "main judge unimatch cut extra scratch"), each over every unit before
 # the next phase starts:
 #   main    sup, accept-all, default, no-d
 #   cut     agree-cut
-#   extra   w2s, agree-rank, w2s-rank-dscore
+#   judge   w2s-rank-dscore (D as a judge beside agreement, no L_adv)
+#   unimatch  UniMatch, its student branched from generator A
+#   extra   w2s, agree-rank
 #   scratch paper-gate and the stock mmseg baseline (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
 # "fold:seed" pairs, default "0:0 1:0 2:0 0:1 1:1 2:1"), LANES (2), FAST
@@ -18,7 +20,7 @@
 set -uo pipefail
 DATA=${1:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
 WORK=${2:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
-PHASES=${3:-main cut extra scratch}
+PHASES=${3:-main judge unimatch cut extra scratch}
 PY=${PYTHON:-.venv/bin/python}
 K=${FOLDS:-3}
 UNITS=${UNITS:-0:0 1:0 2:0 0:1 1:1 2:1}
@@ -45,7 +47,7 @@ cv() { # name fold seed config [cross_val args...]
   fi
 }
 
-arm() { # name fold seed config [--no-discriminator]
+arm() { # name fold seed config [--no-discriminator | --to-unimatch]
   local name=$1 k=$2 s=$3 cfg=$4 nod=${5:-}
   local src=$WORK/sup-phase-s$s/fold_$k/iter_400.pth
   local dst=$WORK/$name-s$s/fold_$k
@@ -73,7 +75,13 @@ unit_extra() {
   local k=$1 s=$2
   arm w2s              "$k" "$s" "$P/w2s_r18_busi-cpu128_15pct.py" --no-discriminator
   arm agree-rank       "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
-  arm w2s-rank-dscore  "$k" "$s" "$P/w2s-rank-dscore_r18_busi-cpu128_15pct.py"
+}
+unit_judge() {
+  arm w2s-rank-dscore "$1" "$2" "$P/w2s-rank-dscore_r18_busi-cpu128_15pct.py"
+}
+unit_unimatch() {
+  arm unimatch "$1" "$2" configs/unimatch/unimatch_busi-cpu128-r18_15pct.py \
+    --to-unimatch
 }
 unit_scratch() {
   local k=$1 s=$2

@@ -79,6 +79,7 @@ class ASSGANHook(Hook):
     """
 
     priority = 'NORMAL'
+    method = 'ASSGAN'  # names the method in the log lines
 
     def __init__(self,
                  semi_start: Optional[int] = None,
@@ -146,7 +147,8 @@ class ASSGANHook(Hook):
         for k, n in counts.items():
             runner.message_hub.update_scalar(f'train/unlabeled_used_{k}', n)
         runner.logger.info(
-            f'ASSGAN: distinct unlabeled images used up to iter {runner.iter}'
+            f'{self.method}: distinct unlabeled images used up to iter '
+            f'{runner.iter}'
             f' (window of {self._window or "the whole run"} iters): '
             f'A {counts["a"]}, B {counts["b"]}, union {counts["union"]}.')
         self._used = {'a': set(), 'b': set()}
@@ -211,7 +213,8 @@ class ASSGANHook(Hook):
         if self._start is not None:
             model.semi_enabled = runner.iter >= self._start
             runner.logger.info(
-                f'ASSGAN: semi-supervised phase from iteration {self._start};'
+                f'{self.method}: semi-supervised phase from iteration '
+                f'{self._start};'
                 f' statistics window {self._window} iterations.')
 
     def before_train_iter(self,
@@ -226,10 +229,9 @@ class ASSGANHook(Hook):
         model.semi_enabled = phase
         if phase != self._phase:
             runner.logger.info(
-                f'ASSGAN: iteration {runner.iter}: '
-                + ('semi-supervised phase (Algorithm 2: labeled + unlabeled)'
-                   if phase else
-                   'supervised phase (Algorithm 1: labeled images only)'))
+                f'{self.method}: iteration {runner.iter}: '
+                + ('semi-supervised phase (labeled + unlabeled images)'
+                   if phase else 'supervised phase (labeled images only)'))
             self._phase = phase
 
     def after_train_iter(self,

@@ -48,6 +48,8 @@ class UniMatchHook(ASSGANHook):
     unlabeled images that taught, gate audit) that first refuses a
     ``train_dataloader`` without unlabeled data. Same arguments."""
 
+    method = 'UniMatch'
+
     def before_train(self, runner) -> None:
         if has_unlabeled_data(runner.train_dataloader) is False:
             raise ValueError(

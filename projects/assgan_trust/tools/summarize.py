@@ -44,9 +44,12 @@ def load_runs(work: str):
 
 
 def test_iou(fold_dir: str) -> dict:
-    """Test per-image IoU (%) of each variant."""
+    """Test per-image IoU (%) of each variant; a one-network arm (UniMatch,
+    whose student is generator A's network) fills the G_a column."""
     with open(osp.join(fold_dir, 'cv_fold_metrics.json')) as f:
         metrics = json.load(f)['metrics']
+    if 'IoU' in metrics:
+        return {'generator_a': 100 * metrics['IoU']}
     return {v: 100 * metrics[v]['IoU'] for v in VARIANTS if v in metrics}
 
 

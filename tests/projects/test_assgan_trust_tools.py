@@ -1,0 +1,92 @@
+"""The trust-rule study's tools: branching an arm from a supervised-phase
+checkpoint (an ASSGAN arm, a UniMatch arm) and the study tables."""
+import json
+import os
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmseg.registry import MODELS
+from projects.assgan_trust.tools import branch, summarize
+
+
+def _model(config):
+    return MODELS.build(Config.fromfile(config).model)
+
+
+@pytest.fixture(scope='module')
+def sup_ckpt(tmp_path_factory):
+    """A supervised-phase checkpoint as mmengine writes it: three networks,
+    three optimizers and schedulers, the gate's buffers, a message hub that
+    names the phase's best checkpoint."""
+    torch.manual_seed(0)
+    model = _model('configs/assgan/assgan_phantom-demo.py')
+    optim = {n: {'state': {}, 'param_groups': [{'lr': 1e-3, 'n': n}]}
+             for n in ('generator_a', 'generator_b', 'discriminator')}
+    ckpt = dict(
+        meta=dict(iter=400), state_dict=model.state_dict(), optimizer=optim,
+        param_schedulers={n: [{'last_step': 399, 'n': n}] for n in optim},
+        message_hub=dict(
+            log_scalars={'train/generator_a.lr': 1, 'val/IoU': 2},
+            runtime_info=dict(iter=400, best_score=0.5,
+                              best_ckpt='/sup/best_IoU_iter_300.pth')))
+    path = str(tmp_path_factory.mktemp('sup') / 'iter_400.pth')
+    torch.save(ckpt, path)
+    return path, model
+
+
+def _branch(path, dst, *flags):
+    branch.main([path, str(dst), *flags])
+    return torch.load(osp.join(str(dst), 'iter_400.pth'), weights_only=False)
+
+
+def test_arm_without_d_drops_d_and_forgets_the_phase_best(sup_ckpt,
+                                                            tmp_path):
+    path, _ = sup_ckpt
+    ckpt = _branch(path, tmp_path / 'arm', '--no-discriminator')
+    assert not any(k.startswith('discriminator.') for k in ckpt['state_dict'])
+    assert set(ckpt['optimizer']) == {'generator_a', 'generator_b'}
+    info = ckpt['message_hub']['runtime_info']
+    # the arm's CheckpointHook must not delete the phase's best checkpoint
+    assert 'best_ckpt' not in info and 'best_score' not in info
+    assert info['iter'] == 400
+    assert list(ckpt['message_hub']['log_scalars']) == ['val/IoU']
+    with pytest.raises(SystemExit, match='branched already'):
+        branch.main([path, str(tmp_path / 'arm'), '--no-discriminator'])
+
+
+def test_unimatch_arm_gets_generator_a_as_its_student(sup_ckpt, tmp_path):
+    path, assgan = sup_ckpt
+    ckpt = _branch(path, tmp_path / 'um', '--to-unimatch')
+    assert set(ckpt['optimizer']) == {'segmentor'}
+    assert ckpt['optimizer']['segmentor']['param_groups'][0]['n'] == \
+        'generator_a'
+    assert ckpt['param_schedulers']['segmentor'][0]['n'] == 'generator_a'
+    student = _model('configs/unimatch/unimatch_phantom-demo.py')
+    student.load_state_dict(ckpt['state_dict'], strict=True)
+    for k, v in student.segmentor.state_dict().items():
+        assert torch.equal(v, assgan.generator_a.state_dict()[k]), k
+
+
+def _fold(work, arm, fold, metrics):
+    d = osp.join(str(work), arm, f'fold_{fold}')
+    os.makedirs(d)
+    with open(osp.join(d, 'cv_fold_metrics.json'), 'w') as f:
+        json.dump(dict(metrics=metrics), f)
+
+
+def test_summary_pairs_arms_and_puts_a_one_network_arm_in_g_a(tmp_path,
+                                                              capsys):
+    two = {'generator_a': {'IoU': 0.40}, 'generator_b': {'IoU': 0.30},
+           'mean': {'IoU': 0.42}}
+    _fold(tmp_path, 'sup-s0', 0, two)
+    _fold(tmp_path, 'sup-s0', 1, two)
+    _fold(tmp_path, 'unimatch-s0', 0, {'IoU': 0.45})
+    _fold(tmp_path, 'unimatch-s0', 1, {'IoU': 0.39})
+    summarize.main([str(tmp_path), '--ref', 'sup'])
+    out = capsys.readouterr().out
+    assert '| unimatch | 2 | 42.0 ± 4.2 | – | – |' in out
+    # paired against sup over both units: +5 and -1 points, one positive
+    assert '| unimatch | 2 | 2.0 ± 4.2 (1/2) |' in out
