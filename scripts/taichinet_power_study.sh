@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # TaiChiNet power study: every row on one protocol that can see a
 # 3-point effect, 5-fold cross-validation (stratified, fold seed 0) x 2
-# training seeds, on the cpu128 configs at backbone width WIDTH (default 8;
-# 16 doubles the sub-U-Nets' width). Runs are named <group>-s<seed>:
+# training seeds, on the cpu128 configs at backbone width WIDTH. Runs are
+# named <group>-s<seed>:
 #   core   : model1 (unet_busi-cpu128.py), model7 (no curriculum),
 #            tc-masked / tc-literal (TaiChiNet, model.part_target=...)
 #   normal : normal-model1, normal-model7, normal-tc-masked (BUSI's normal
@@ -11,6 +11,16 @@
 # The U-Net++ teacher of each fold is trained and mined once, by the seed-0
 # run of tc-masked (resp. normal-tc-masked); the other TaiChiNet runs of that
 # fold link its curriculum folder (a training seed only changes the student).
+# WIDTH (default 8) picks the configs:
+#   8  : the *-cpu128*.py configs (sub-U-Nets 8-16-32-64-128, 600 iterations,
+#        U-Net++ teachers at levels 8-128);
+#   a width with *-cpu128-w<WIDTH>*.py configs, e.g. 32 (the paper's
+#        32-64-128-256-512): those configs for every student and every
+#        teacher (their own schedule: 1200 iterations at 32);
+#   any other width, e.g. 16: the cpu128 configs with the students'
+#        model.backbone.base_channels=WIDTH; the teachers keep their 8-128
+#        levels.
+# Every student also gets model.backbone.base_channels=WIDTH.
 # Two lanes (one thread each) run side by side; rerunning the same command
 # continues a killed study (finished folds are skipped, a killed fold resumes
 # from its last checkpoint).
@@ -20,7 +30,9 @@
 # run, default all: "0 1 2" runs 3 of the 5 on a short CPU budget; later
 # calls can add the others), SEEDS ("0 1"), CV_OPTS / TEACHER_OPTS
 # (extra --cfg-options of every student / teacher, e.g. a tiny schedule),
-# TEACHER_WORKERS (the teacher's train_dataloader.num_workers, default 1).
+# TEACHER_WORKERS (the teacher's train_dataloader.num_workers, default 1),
+# DRY_RUN=1 (print the configs and the tools/cross_val.py commands of every
+# run, lane by lane, and exit without running or writing anything).
 # At the end: $WORK/paired_diff_{model1,model7,normal}.md (tools/analysis_tools/paired_diff.py)
 # and curriculum / case pictures of fold 0 in $WORK/pictures.
 set -uo pipefail
@@ -34,11 +46,14 @@ SEEDS=${SEEDS:-0 1}
 PHASES=${PHASES:-core normal table1}
 read -r -a CV_EXTRA <<< "${CV_OPTS:-}"
 read -r -a TEACHER_EXTRA <<< "${TEACHER_OPTS:-}"
+DRY=${DRY_RUN:-0}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 T=configs/taichinet
-mkdir -p "$WORK/logs"
-WORK=$(cd "$WORK" && pwd)
-rm -rf "$WORK/.failed"; mkdir -p "$WORK/.failed"
+if [ "$DRY" = 0 ]; then
+  mkdir -p "$WORK/logs"
+  WORK=$(cd "$WORK" && pwd)
+  rm -rf "$WORK/.failed"; mkdir -p "$WORK/.failed"
+fi
 
 log() { echo "$(date +%T) $*"; }
 
@@ -50,10 +65,14 @@ fold() { # name fold seed config [cross_val args...] [-- cfg-options...]
   opts=("$@")
   local dir=$WORK/$name
   [ -f "$dir/fold_$k/cv_fold_metrics.json" ] && return 0
-  if "$PY" tools/cross_val.py "$cfg" --num-folds "$K" --folds "$k" --seed 0 \
-      --data-root "$DATA" --work-dir "$dir" "${args[@]}" --cfg-options \
-      "randomness.seed=$seed" "model.backbone.base_channels=$WIDTH" \
-      "${opts[@]}" "${CV_EXTRA[@]}" >> "$WORK/logs/$name.log" 2>&1; then
+  local cmd=("$PY" tools/cross_val.py "$cfg" --num-folds "$K" --folds "$k"
+    --seed 0 --data-root "$DATA" --work-dir "$dir" "${args[@]}" --cfg-options
+    "randomness.seed=$seed" "model.backbone.base_channels=$WIDTH"
+    "${opts[@]}" "${CV_EXTRA[@]}")
+  if [ "$DRY" != 0 ]; then
+    echo "run $name fold $k: ${cmd[*]}"; return 0
+  fi
+  if "${cmd[@]}" >> "$WORK/logs/$name.log" 2>&1; then
     log "done   $name fold $k"
   else
     log "FAILED $name fold $k (see $WORK/logs/$name.log)"
@@ -65,6 +84,9 @@ fold() { # name fold seed config [cross_val args...] [-- cfg-options...]
 share() { # name fold src: link src's fold-k curriculum, waiting for it
   local name=$1 k=$2 src=$3
   local meta=$WORK/$src/fold_$k/curriculum/curriculum_meta.json
+  if [ "$DRY" != 0 ]; then
+    echo "link $name fold $k: the curriculum of $src fold $k"; return 0
+  fi
   until [ -f "$meta" ]; do
     if [ -f "$WORK/.failed/$src-f$k" ]; then
       log "FAILED $name fold $k: the teacher of $src fold $k failed"
@@ -100,14 +122,39 @@ has() { [[ " $PHASES " == *" $1 "* ]]; }
 S0=${SEEDS%% *}
 SEED_LIST=($SEEDS)
 
-U=$T/unet_busi-cpu128.py
-M7=$T/taichinet_busi-cpu128_no-curriculum.py
-TC=$T/taichinet_busi-cpu128.py
-TP=$T/unetpp_busi-cpu128.py
-NU=$T/unet_busi-with-normal-cpu128.py
-NM7=$T/taichinet_busi-with-normal-cpu128_no-curriculum.py
-NTC=$T/taichinet_busi-with-normal-cpu128.py
-NTP=$T/unetpp_busi-with-normal-cpu128.py
+at_width() { # a cpu128 config -> its -w$WIDTH sibling, if there is one
+  local sibling=${1/-cpu128/-cpu128-w$WIDTH}
+  if [ "$WIDTH" != 8 ] && [ -f "$sibling" ]; then
+    echo "$sibling"
+  else
+    echo "$1"
+  fi
+}
+U=$(at_width $T/unet_busi-cpu128.py)
+M7=$(at_width $T/taichinet_busi-cpu128_no-curriculum.py)
+TC=$(at_width $T/taichinet_busi-cpu128.py)
+TP=$(at_width $T/unetpp_busi-cpu128.py)
+NU=$(at_width $T/unet_busi-with-normal-cpu128.py)
+NM7=$(at_width $T/taichinet_busi-with-normal-cpu128_no-curriculum.py)
+NTC=$(at_width $T/taichinet_busi-with-normal-cpu128.py)
+NTP=$(at_width $T/unetpp_busi-with-normal-cpu128.py)
+# all at WIDTH or none: a teacher must not stay at another width than its
+# students because one sibling is missing
+CONFIGS=("$U" "$M7" "$TC" "$TP" "$NU" "$NM7" "$NTC" "$NTP")
+siblings=0
+for c in "${CONFIGS[@]}"; do
+  [[ $c == *-cpu128-w$WIDTH* ]] && siblings=$((siblings + 1))
+done
+if [ "$siblings" -ne 0 ] && [ "$siblings" -ne ${#CONFIGS[@]} ]; then
+  echo "width $WIDTH: only $siblings of the ${#CONFIGS[@]} configs have a" \
+    "-cpu128-w$WIDTH sibling in $T; add the others" >&2
+  exit 2
+fi
+if [ "$WIDTH" = 8 ] || [ "$siblings" -ne 0 ]; then
+  TEACHER_WIDTH=$WIDTH
+else
+  TEACHER_WIDTH=8
+fi
 
 # Lane A mines every teacher first (seed-0 TaiChiNet runs), so lane B's
 # TaiChiNet runs, which come after its teacher-free runs, find them ready.
@@ -158,8 +205,16 @@ lane_b() {
   fi
 }
 
-log "study: data $DATA, work $WORK, width $WIDTH, folds $FOLD_LIST of $K, seeds $SEEDS," \
-  "phases $PHASES"
+log "study: data $DATA, work $WORK, width $WIDTH (teachers $TEACHER_WIDTH)," \
+  "folds $FOLD_LIST of $K, seeds $SEEDS, phases $PHASES"
+if [ "$DRY" != 0 ]; then
+  echo "configs: model1 $U, model7 $M7, taichinet $TC, teacher $TP," \
+    "normal-model1 $NU, normal-model7 $NM7, normal-taichinet $NTC," \
+    "normal-teacher $NTP"
+  echo "lane A:"; lane_a
+  echo "lane B:"; lane_b
+  exit 0
+fi
 lane_a > "$WORK/logs/lane_a.log" 2>&1 &
 lane_b > "$WORK/logs/lane_b.log" 2>&1 &
 wait

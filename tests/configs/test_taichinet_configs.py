@@ -30,6 +30,8 @@ WITH_CURRICULUM = {
     'taichinet_phantom-demo.py': 'taichinet',
     'taichinet_busi-cpu128.py': 'taichinet',
     'taichinet_busi-with-normal-cpu128.py': 'taichinet',
+    'taichinet_busi-cpu128-w32.py': 'taichinet',
+    'taichinet_busi-with-normal-cpu128-w32.py': 'taichinet',
 }
 WITH_NORMAL_CPU128 = {
     'unet_busi-with-normal-cpu128.py': 'unet_busi-cpu128.py',
@@ -38,6 +40,25 @@ WITH_NORMAL_CPU128 = {
     'taichinet_busi-with-normal-cpu128.py': 'taichinet_busi-cpu128.py',
     'unetpp_busi-with-normal-cpu128.py': 'unetpp_busi-cpu128.py',
 }
+
+
+# the paper's width (Table I, Fig. 3) on the cpu128 footing: each -w32 config
+# and the cpu128 config it inherits
+PAPER_WIDTH = {
+    'unet_busi-cpu128-w32.py': 'unet_busi-cpu128.py',
+    'taichinet_busi-cpu128-w32_no-curriculum.py':
+    'taichinet_busi-cpu128_no-curriculum.py',
+    'taichinet_busi-cpu128-w32.py': 'taichinet_busi-cpu128.py',
+    'unetpp_busi-cpu128-w32.py': 'unetpp_busi-cpu128.py',
+    'unet_busi-with-normal-cpu128-w32.py': 'unet_busi-with-normal-cpu128.py',
+    'taichinet_busi-with-normal-cpu128-w32_no-curriculum.py':
+    'taichinet_busi-with-normal-cpu128_no-curriculum.py',
+    'taichinet_busi-with-normal-cpu128-w32.py':
+    'taichinet_busi-with-normal-cpu128.py',
+    'unetpp_busi-with-normal-cpu128-w32.py':
+    'unetpp_busi-with-normal-cpu128.py',
+}
+PAPER_CHANNELS = (32, 64, 128, 256, 512)
 
 
 def load(name):
@@ -54,7 +75,7 @@ def test_all_expected_configs_shipped():
         'unetpp_datasetb-224.py', 'unetpp_phantom-demo.py',
         'unet_phantom-demo.py', 'unet_busi-cpu128.py',
         'unetpp_busi-cpu128.py', 'taichinet_busi-cpu128_no-curriculum.py'
-    }
+    } | set(PAPER_WIDTH)
     assert expected <= set(CONFIGS), expected - set(CONFIGS)
 
 
@@ -277,3 +298,85 @@ def test_busi_train_pipeline_moves_curriculum_masks_with_the_gt(tmp_path):
             assert gt.shape == easy.shape == hard.shape == (1, 224, 224)
             assert set(gt.unique().tolist()) <= {0, 1}
             assert ((easy | hard) == gt).all() and not (easy & hard).any()
+
+
+def _without_width_and_schedule(cfg):
+    """The config as a dict without the model widths and ``train_cfg``."""
+    out = cfg.to_dict()
+    out.pop('train_cfg')
+    model = out['model']
+    if model['type'] == 'UNetPlusPlus':
+        model.pop('channels')
+    else:
+        model['backbone'].pop('base_channels')
+    return out
+
+
+@pytest.mark.parametrize('name', sorted(PAPER_WIDTH))
+def test_paper_width_configs_change_only_width_and_schedule(name):
+    cfg, ref = load(name), load(PAPER_WIDTH[name])
+    model = MODELS.build(cfg.model)
+    if cfg.model.type == 'UNetPlusPlus':
+        assert tuple(cfg.model.channels) == PAPER_CHANNELS
+        assert tuple(ref.model.channels) == (8, 16, 32, 64, 128)
+    else:
+        assert cfg.model.backbone.base_channels == 32
+        assert ref.model.backbone.base_channels == 8
+        for path in ('backbone_p', 'backbone_n'):
+            net = getattr(model, path, None)
+            if net is None:
+                continue  # Model 1: the positive path only
+            # Fig. 3's five levels, 32-64-128-256-512
+            widths = [stage[-1].convs[-1].conv.out_channels
+                      for stage in net.encoder]
+            assert tuple(widths) == PAPER_CHANNELS, (name, path, widths)
+    # 1200 iterations, validation (and checkpoints) every 100
+    assert cfg.train_cfg.max_iters == 1200 and ref.train_cfg.max_iters == 600
+    assert cfg.train_cfg.val_interval == 100
+    assert cfg.default_hooks.checkpoint.interval == 100
+    assert (cfg.amp, cfg.channels_last) == ('auto', 'auto')
+    # nothing else: data, augmentation, batch, optimizer, hooks, fast path
+    assert _without_width_and_schedule(cfg) == \
+        _without_width_and_schedule(ref)
+    assert cfg.train_dataloader.batch_size == 8
+
+
+def test_paper_width_configs_reproduce_table_1_parameter_counts():
+    expected = {
+        'unet_busi-cpu128-w32.py': ('model1', 8_633_345),
+        'taichinet_busi-cpu128-w32_no-curriculum.py': ('model7', 18_317_412),
+        'taichinet_busi-cpu128-w32.py': ('taichinet', 18_317_412),
+    }
+    for name, (ablation, total) in expected.items():
+        row = count_params(osp.join(CFG_DIR, name))
+        assert (row['ablation'], row['total']) == (ablation, total), row
+        # Table I: 8.64M (Model 1), 18.33M (Model 7, TaiChiNet)
+        assert row['reference_m'] == TABLE_I[ablation]
+        assert abs(row['diff']) < 0.01, row
+        # the same network as the 224 px paper configs
+        ref = BUSI if ablation == 'taichinet' else ABLATIONS[ablation]
+        assert count_params(osp.join(CFG_DIR, ref))['total'] == total
+    teacher = count_params(osp.join(CFG_DIR, 'unetpp_busi-cpu128-w32.py'))
+    assert teacher['model'] == 'UNetPlusPlus'
+    assert teacher['total'] == count_params(
+        osp.join(CFG_DIR, 'unetpp_busi-224.py'))['total'] == 9_159_204
+
+
+def test_paper_width_teachers_match_their_students():
+    pairs = [('unetpp_busi-cpu128-w32.py', 'taichinet_busi-cpu128-w32.py'),
+             ('unetpp_busi-with-normal-cpu128-w32.py',
+              'taichinet_busi-with-normal-cpu128-w32.py')]
+    for teacher, student in pairs:
+        t, s = load(teacher), load(student)
+        assert t.model.type == 'UNetPlusPlus'
+        assert tuple(t.model.channels) == PAPER_CHANNELS
+        assert s.model.backbone.base_channels == t.model.channels[0]
+        for loader in ('train_dataloader', 'val_dataloader'):
+            for key in ('type', 'data_root', 'split', 'split_part',
+                        'include_normal'):
+                assert t[loader].dataset.get(key) == \
+                    s[loader].dataset.get(key), (teacher, loader, key)
+        assert t.train_cfg == s.train_cfg
+        steps = [x for x in s.train_dataloader.dataset.pipeline
+                 if x['type'] != 'LoadCurriculumMasks']
+        assert t.train_dataloader.dataset.pipeline == steps

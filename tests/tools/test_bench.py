@@ -130,3 +130,40 @@ def test_unique_path_and_measure(tmp_path):
 def test_bad_size_is_refused():
     proc = run_tool(BENCH, '--size', '100', check=False)
     assert proc.returncode != 0 and 'multiple of 32' in proc.stderr
+
+
+def test_taichinet_w32_section_is_offered():
+    proc = run_tool(BENCH, '--help')
+    assert 'taichinet-w32' in proc.stdout
+
+
+def test_taichinet_w32_section_times_the_paper_width_configs(tmp_path):
+    """One iteration per model at --quick sizes: the rows, s/it and the
+    Table I parameter counts of the -w32 configs."""
+    from bus_mm.apis import PAPER_WIDTH_MODELS
+    from bus_mm.engine.optimizers.autocast_optim_wrapper import \
+        check_autocast
+    out = tmp_path / 'w32.json'
+    run_tool(BENCH, '--quick', '--sections', 'taichinet-w32', '--iters', '1',
+             '--warmup', '0', '--out', str(out))
+    sec = json.loads(out.read_text())['sections']['taichinet-w32']
+    assert sec['errors'] == []
+    params = {p['model']: p['params'] for p in sec['params']}
+    assert params == {'U-Net w32 (Model 1)': 8_633_345,
+                      'Model 7 w32': 18_317_412,
+                      'TaiChiNet w32': 18_317_412}
+    precisions = {'fp32'} | (
+        {'bf16'} if check_autocast('bfloat16', 'cpu') is None else set())
+    names = {(d['name'], d['precision']): d for d in sec['derived']}
+    for title, path in PAPER_WIDTH_MODELS:
+        info = sec['info']['cpu'][title]
+        assert info['config'] == path and info['max_iters'] == 1200
+        assert info['channels'] == '32-64-128-256-512'
+        rows = [r for r in sec['rows'] if r['item'] == f'{title} train iter']
+        assert {r['precision'] for r in rows} == precisions
+        assert all(r['batch'] == 4 and r['size'] == '64x64' for r in rows)
+        for prec in precisions:
+            s_it = names[(f'{title} s per training iteration', prec)]
+            assert s_it['unit'] == 's/it' and s_it['value'] > 0
+            total = names[(f'{title} training, 1200 iterations', prec)]
+            assert total['value'] == pytest.approx(s_it['value'] * 20)

@@ -34,6 +34,11 @@ Sections (``--sections``, default all):
   iteration and one inference forward of the ASSGAN demo, TaiChiNet cpu128
   and U-Net cpu128, their speed-ups and whether channels-last pays
   (``tools/analysis_tools/bench_fastpath.py``).
+* ``taichinet-w32``: s/it of one training iteration (fp32, and bf16 where
+  the device has it) and the parameter counts of U-Net (Model 1), Model 7
+  and TaiChiNet at the paper's width (32-64-128-256-512) at the input size
+  and batch size of their ``*_busi-cpu128-w32*.py`` configs, and the
+  training time of one fold's schedule (``bus_mm.apis.bench_paper_width``).
 * ``infer``: ms/img of ``tools/infer.py``'s path
   (``bus_mm.apis.init_model`` + ``inference_model``: file read, pipeline,
   model, post-processing) versus the bare network forward of the same model
@@ -77,7 +82,7 @@ import torch
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 SECTIONS = ('phantom', 'pipeline', 'assgan', 'taichinet', 'infer', 'fastpath',
-            'unimatch')
+            'unimatch', 'taichinet-w32')
 DEFAULT_CONFIG = 'configs/demo/unet_phantom-demo.py'
 ASSGAN_CONFIG = 'configs/assgan/assgan_phantom-demo.py'
 UNIMATCH_CONFIG = 'configs/unimatch/unimatch_phantom-demo.py'
@@ -127,9 +132,10 @@ def parse_args(argv=None):
                         help='batch size of every training/inference row '
                         '(default: the config\'s; taichinet 4; infer 1)')
     parser.add_argument('--size', type=int,
-                        help='square input size of the assgan and taichinet '
-                        f'sections, a multiple of {SIZE_DIVISOR} (default: '
-                        'the ASSGAN config\'s crop size; taichinet 224)')
+                        help='square input size of the assgan, taichinet, '
+                        'fastpath and taichinet-w32 sections, a multiple of '
+                        f'{SIZE_DIVISOR} (default: the configs\' crop size; '
+                        'taichinet 224)')
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--config', default=DEFAULT_CONFIG,
@@ -1026,10 +1032,16 @@ def bench_fastpath(ctx: Context, device: str, out: dict) -> None:
     run_fastpath(sys.modules[__name__], ctx, device, out)
 
 
+def bench_taichinet_w32(ctx: Context, device: str, out: dict) -> None:
+    from bus_mm.apis import bench_paper_width
+    bench_paper_width(sys.modules[__name__], ctx, device, out)
+
+
 BENCHES = dict(phantom=bench_phantom, pipeline=bench_pipeline,
                assgan=bench_assgan, taichinet=bench_taichinet,
                infer=bench_infer, fastpath=bench_fastpath,
-               unimatch=bench_unimatch)
+               unimatch=bench_unimatch,
+               **{'taichinet-w32': bench_taichinet_w32})
 
 
 def run_section(ctx: Context, name: str, device: str, result: dict) -> None:

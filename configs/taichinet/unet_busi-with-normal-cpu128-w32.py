@@ -1,0 +1,13 @@
+# unet_busi-with-normal-cpu128.py (Table I Model 1 with BUSI's normal images)
+# at the paper's width (32-64-128-256-512, 8,633,345 parameters) and on the
+# schedule of taichinet_busi-cpu128-w32.py (1200 iterations, validation every
+# 100):
+#   python tools/cross_val.py configs/taichinet/unet_busi-with-normal-cpu128-w32.py \
+#       --num-folds 5 --data-root data/BUSI --amp auto
+# Check the schedule: the best checkpoint must not lie in the last 10% of
+# training (at 1100 or 1200); see taichinet_busi-cpu128-w32.py.
+_base_ = ['./unet_busi-with-normal-cpu128.py']
+model = dict(backbone=dict(base_channels=32))
+train_cfg = dict(max_iters=1200, val_interval=100)
+amp = 'auto'
+channels_last = 'auto'

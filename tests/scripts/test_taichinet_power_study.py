@@ -1,0 +1,152 @@
+"""scripts/taichinet_power_study.sh picks its configs by WIDTH: the cpu128
+configs at width 8, the -w32 configs (students and teachers) at width 32, the
+cpu128 configs with the students' width overridden at other widths. Checked
+with DRY_RUN=1 (the commands only) and with a stand-in Python that records
+the commands the lanes really run (no training)."""
+import os
+import os.path as osp
+import re
+import stat
+import subprocess
+
+import pytest
+
+from tests.tools.conftest import REPO
+
+SCRIPT = 'scripts/taichinet_power_study.sh'
+T = 'configs/taichinet/'
+
+
+def _study(*args, env=None, timeout=120):
+    return subprocess.run(['bash', SCRIPT, *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
+
+
+def _dry(width, tmp_path, phases='core normal table1'):
+    proc = _study('data/BUSI', str(tmp_path / 'work'), *(
+        [str(width)] if width is not None else []), env=dict(
+            DRY_RUN='1', FOLD_LIST='0', SEEDS='0 1', PHASES=phases))
+    assert proc.returncode == 0, proc.stderr
+    assert not osp.exists(tmp_path / 'work')  # a dry run writes nothing
+    runs = {}
+    for line in proc.stdout.splitlines():
+        m = re.match(r'run (\S+) fold 0: (.*)$', line)
+        if m:
+            runs[m.group(1)] = m.group(2).split()
+    return proc.stdout, runs
+
+
+def _arg(words, flag):
+    return words[words.index(flag) + 1] if flag in words else None
+
+
+@pytest.mark.parametrize('width', [None, 8])
+def test_width_8_runs_the_cpu128_configs(width, tmp_path):
+    out, runs = _dry(width, tmp_path)
+    assert 'width 8 (teachers 8)' in out
+    # (4 core + 3 normal + 5 table1 groups) x 2 seeds
+    assert len(runs) == 24
+    for name, words in runs.items():
+        cfg = words[2]
+        assert cfg.startswith(T) and '-cpu128' in cfg
+        assert '-cpu128-w' not in cfg
+        assert 'model.backbone.base_channels=8' in words
+        teacher = _arg(words, '--curriculum-teacher')
+        if 'tc-' in name:
+            assert teacher == T + ('unetpp_busi-with-normal-cpu128.py'
+                                   if name.startswith('normal')
+                                   else 'unetpp_busi-cpu128.py')
+        else:
+            assert teacher is None
+
+
+def test_width_32_runs_the_paper_width_configs_teachers_included(tmp_path):
+    out, runs = _dry(32, tmp_path)
+    assert 'width 32 (teachers 32)' in out
+    assert len(runs) == 24
+    expected = {
+        'model1': 'unet_busi-cpu128-w32.py',
+        'model7': 'taichinet_busi-cpu128-w32_no-curriculum.py',
+        'tc-masked': 'taichinet_busi-cpu128-w32.py',
+        'tc-literal': 'taichinet_busi-cpu128-w32.py',
+        'normal-model1': 'unet_busi-with-normal-cpu128-w32.py',
+        'normal-model7':
+        'taichinet_busi-with-normal-cpu128-w32_no-curriculum.py',
+        'normal-tc-masked': 'taichinet_busi-with-normal-cpu128-w32.py',
+    }
+    expected.update({f'model{k}': expected['model7'] for k in range(2, 7)})
+    for name, words in runs.items():
+        group = name.rsplit('-s', 1)[0]
+        assert words[2] == T + expected[group], name
+        assert osp.isfile(osp.join(REPO, words[2]))
+        assert 'model.backbone.base_channels=32' in words
+        teacher = _arg(words, '--curriculum-teacher')
+        if 'tc-' in group:
+            # every TaiChiNet row, the linked ones too, names the same
+            # paper-width teacher
+            assert teacher == T + ('unetpp_busi-with-normal-cpu128-w32.py'
+                                   if group.startswith('normal')
+                                   else 'unetpp_busi-cpu128-w32.py'), name
+    # one teacher per fold: the seed-0 masked run mines it, the rest link it
+    for name in ('tc-literal-s0', 'tc-masked-s1', 'tc-literal-s1'):
+        assert f'link {name} fold 0: the curriculum of tc-masked-s0' in out
+    assert 'link normal-tc-masked-s1 fold 0: the curriculum of ' \
+        'normal-tc-masked-s0' in out
+
+
+def test_other_widths_override_the_students_only(tmp_path):
+    out, runs = _dry(16, tmp_path, phases='core')
+    assert 'width 16 (teachers 8)' in out
+    assert set(runs) == {f'{g}-s{s}' for g in ('model1', 'model7',
+                                               'tc-masked', 'tc-literal')
+                         for s in (0, 1)}
+    for name, words in runs.items():
+        assert '-cpu128-w' not in words[2]
+        assert 'model.backbone.base_channels=16' in words
+        if name.startswith('tc-'):
+            assert _arg(words, '--curriculum-teacher') == \
+                T + 'unetpp_busi-cpu128.py'
+
+
+def test_the_lanes_run_the_paper_width_configs(tmp_path):
+    """The real path (no DRY_RUN) with a stand-in for Python: every
+    cross_val.py call is recorded and marks its fold finished; the teacher
+    run writes the curriculum the other TaiChiNet runs link."""
+    record = tmp_path / 'calls.txt'
+    stub = tmp_path / 'python'
+    stub.write_text(f"""#!/usr/bin/env bash
+[ "$1" = tools/cross_val.py ] || exit 0
+echo "$*" >> {record}
+work=; fold=; teacher=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --work-dir) work=$2 ;; --folds) fold=$2 ;;
+    --curriculum-teacher) teacher=$2 ;;
+  esac
+  shift
+done
+mkdir -p "$work/fold_$fold/curriculum"
+if [ -n "$teacher" ] && [ ! -L "$work/fold_$fold/curriculum" ]; then
+  echo {{}} > "$work/fold_$fold/curriculum/curriculum_meta.json"
+fi
+echo '{{"fold": '$fold'}}' > "$work/fold_$fold/cv_fold_metrics.json"
+""")
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    work = tmp_path / 'work'
+    proc = _study('data/BUSI', str(work), '32', env=dict(
+        PYTHON=str(stub), FOLD_LIST='0', SEEDS='0 1', PHASES='core'))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    calls = record.read_text().splitlines()
+    assert len(calls) == 8
+    for call in calls:
+        words = call.split()
+        assert words[1].endswith('-w32.py') or \
+            words[1].endswith('-w32_no-curriculum.py'), call
+        if '--curriculum-teacher' in words:
+            assert _arg(words, '--curriculum-teacher') == \
+                T + 'unetpp_busi-cpu128-w32.py'
+    for run in ('tc-literal-s0', 'tc-masked-s1', 'tc-literal-s1'):
+        link = work / run / 'fold_0' / 'curriculum'
+        assert link.is_symlink()
+        assert os.readlink(link) == '../../tc-masked-s0/fold_0/curriculum'
