@@ -5,11 +5,12 @@
 # (the default config, iterations 0-399: generators + D beside them, no
 # L_adv), then every arm is branched from its iter_400.pth and trained for
 # iterations 400-799 with its own config; the last checkpoint is tested.
-# PHASES (default "main judge unimatch cut extra scratch"), each over every unit before
-# the next phase starts:
+# PHASES (default "main judge unimatch dlab cut extra scratch"), each over
+# every unit before the next phase starts:
 #   main    sup, accept-all, default, no-d
 #   cut     agree-cut
 #   judge   w2s-rank-dscore (D as a judge beside agreement, no L_adv)
+#   dlab    d-labeled (the default with L_adv on labeled predictions only)
 #   unimatch  UniMatch, its student branched from generator A
 #   extra   w2s, agree-rank
 #   scratch paper-gate and the stock mmseg baseline (own supervised phase)
@@ -20,7 +21,7 @@
 set -uo pipefail
 DATA=${1:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
 WORK=${2:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
-PHASES=${3:-main judge unimatch cut extra scratch}
+PHASES=${3:-main judge unimatch dlab cut extra scratch}
 PY=${PYTHON:-.venv/bin/python}
 K=${FOLDS:-3}
 UNITS=${UNITS:-0:0 1:0 2:0 0:1 1:1 2:1}
@@ -78,6 +79,9 @@ unit_extra() {
 }
 unit_judge() {
   arm w2s-rank-dscore "$1" "$2" "$P/w2s-rank-dscore_r18_busi-cpu128_15pct.py"
+}
+unit_dlab() {
+  arm d-labeled "$1" "$2" "$P/d-labeled_r18_busi-cpu128_15pct.py"
 }
 unit_unimatch() {
   arm unimatch "$1" "$2" configs/unimatch/unimatch_busi-cpu128-r18_15pct.py \
