@@ -1,4 +1,4 @@
-"""D's score combined with the generators' agreement (a study gate).
+"""D's score combined with the generators' agreement: D as a judge.
 
 Each unlabeled prediction gets two ranks among the recent ones: the rank of
 its agreement with the other generator and the rank of D's mean patch score
@@ -13,8 +13,8 @@ import torch
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from bus_mm.models.gates import (AgreementGate, GateDecision, ScoreBank,
-                                 hard_labels, mask_agreement)
+from .agreement_gate import AgreementGate, mask_agreement
+from .base_gate import GateDecision, ScoreBank, hard_labels
 
 
 @MODELS.register_module()

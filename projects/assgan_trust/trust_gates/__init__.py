@@ -1,3 +1,0 @@
-from .agreement_discriminator_gate import AgreementDiscriminatorGate
-
-__all__ = ['AgreementDiscriminatorGate']
