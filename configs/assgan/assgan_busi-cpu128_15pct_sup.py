@@ -2,6 +2,8 @@
 # semi-supervised phase, no D): the supervised row of every ASSGAN table.
 _base_ = ['./assgan_busi-cpu128_15pct.py']
 model = dict(discriminator=None,
+             gate=dict(_delete_=True, type='AgreementGate', gamma=0.2,
+                       weighting='rank'),
              semi_train_cfg=dict(lambda_adv=0., train_d_in_semi=False))
 optim_wrapper = dict(discriminator=None)
 custom_hooks = [dict(type='SplitRecorderHook'),

@@ -5,12 +5,12 @@
 # (the default config, iterations 0-399: generators + D beside them, no
 # L_adv), then every arm is branched from its iter_400.pth and trained for
 # iterations 400-799 with its own config; the last checkpoint is tested.
-# PHASES (default "main judge unimatch dlab cut extra scratch"), each over
+# PHASES (default "main unimatch dlab cut extra scratch"), each over
 # every unit before the next phase starts:
-#   main    sup, accept-all, default, no-d
+#   main    sup, accept-all, d-judge (the default: D as a judge beside
+#           agreement), d-prior (D as a shape prior: L_adv), no-d
 #   cut     agree-cut
-#   judge   w2s-rank-dscore (D as a judge beside agreement, no L_adv)
-#   dlab    d-labeled (the default with L_adv on labeled predictions only)
+#   dlab    d-labeled (d-prior with L_adv on labeled predictions only)
 #   unimatch  UniMatch, its student branched from generator A
 #   extra   w2s, agree-rank
 #   scratch paper-gate and the stock mmseg baseline (own supervised phase)
@@ -21,7 +21,7 @@
 set -uo pipefail
 DATA=${1:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
 WORK=${2:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
-PHASES=${3:-main judge unimatch dlab cut extra scratch}
+PHASES=${3:-main unimatch dlab cut extra scratch}
 PY=${PYTHON:-.venv/bin/python}
 K=${FOLDS:-3}
 UNITS=${UNITS:-0:0 1:0 2:0 0:1 1:1 2:1}
@@ -66,7 +66,8 @@ unit_main() { # fold seed
   cv sup-phase "$k" "$s" "$A.py" --cfg-options train_cfg.max_iters=400
   arm sup        "$k" "$s" "${A}_sup.py" --no-discriminator
   arm accept-all "$k" "$s" "${A}_2gen.py" --no-discriminator
-  arm default    "$k" "$s" "$A.py"
+  arm d-judge    "$k" "$s" "$A.py"
+  arm d-prior    "$k" "$s" "${A}_d-prior.py"
   arm no-d       "$k" "$s" "${A}_no-d.py" --no-discriminator
 }
 unit_cut() {
@@ -76,9 +77,6 @@ unit_extra() {
   local k=$1 s=$2
   arm w2s              "$k" "$s" "$P/w2s_r18_busi-cpu128_15pct.py" --no-discriminator
   arm agree-rank       "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
-}
-unit_judge() {
-  arm w2s-rank-dscore "$1" "$2" "$P/w2s-rank-dscore_r18_busi-cpu128_15pct.py"
 }
 unit_dlab() {
   arm d-labeled "$1" "$2" "$P/d-labeled_r18_busi-cpu128_15pct.py"

@@ -14,7 +14,8 @@ ASSGAN_CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(osp.join(REPO, 'configs', 'assgan', '*.py')) +
     glob.glob(osp.join(REPO, 'configs', 'assgan_*.py')))
-DEFAULT_GATE = dict(type='AgreementGate', gamma=0.2, weighting='rank')
+DEFAULT_GATE = dict(type='AgreementDiscriminatorGate', gamma=0.2)
+AGREE_RANK = dict(type='AgreementGate', gamma=0.2, weighting='rank')
 PAPER_SEMI = dict(lambda_adv=0.01, adv_warmup=False, adv_on_unlabeled=False,
                   train_d_in_semi=True,
                   d_input=dict(binarize=False, with_image=False),
@@ -78,7 +79,7 @@ def test_the_model_base_is_the_class_default():
 def test_default_and_its_paper_gate_twin(name):
     from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
     cfg = _cfg(name + '.py')
-    # the default: agreement rank, D as a shape prior, strong view
+    # the default: D as a judge beside agreement, no L_adv, strong view
     assert dict(cfg.model.gate) == DEFAULT_GATE
     assert cfg.model.discriminator.type == 'PatchDiscriminator'
     assert cfg.model.discriminator.in_channels == 4
@@ -105,9 +106,11 @@ def test_default_and_its_paper_gate_twin(name):
      dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None)),
     ('_agree-cut', dict(type='AgreementGate', gamma=0.5), False,
      dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None)),
-    # the default rule without D
-    ('_no-d', DEFAULT_GATE, False,
+    # the default rule without D: the agreement rank alone
+    ('_no-d', AGREE_RANK, False,
      dict(lambda_adv=0., train_d_in_semi=False)),
+    # D as a shape prior instead of a judge
+    ('_d-prior', AGREE_RANK, True, dict(lambda_adv=0.01)),
     # D on the thresholded mask alone as a quantile judge, no L_adv
     ('_d-gate', dict(type='DiscriminatorGate', gamma=0.2, quantile=True),
      True, dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None,
@@ -118,7 +121,7 @@ def test_default_and_its_paper_gate_twin(name):
     ('_1gen-gan', dict(type='AcceptAllGate'), True,
      dict(lambda_adv=0.01, adv_warmup=False, train_d_in_semi=False,
           strong_aug=None, d_input=dict(binarize=True, with_image=False))),
-    ('_sup', DEFAULT_GATE, False,
+    ('_sup', AGREE_RANK, False,
      dict(lambda_adv=0., train_d_in_semi=False)),
 ])
 def test_ablation_twins_of_the_busi_cpu_config(suffix, gate, has_d, semi):

@@ -73,11 +73,14 @@ def gen_cfg(out_channels=1, aux=False, dropout=0.1):
 
 def build(out_a=1, out_b=2, aux_a=True, two=True, disc=True, semi=False,
           dropout=0.1, **kwargs):
-    """A tiny ASSGAN. ``disc=False`` also switches L_adv and D's step off,
-    ``two=False`` defaults the gate to AcceptAllGate (AgreementGate needs
-    a pair); ``semi_train_cfg`` entries are merged into those;
-    ``semi=True`` starts in the semi-supervised phase."""
-    semi_cfg = {} if disc else dict(lambda_adv=0., train_d_in_semi=False)
+    """A tiny ASSGAN with D as a shape prior (L_adv 0.01) and the agreement
+    rank gate, so that every mechanism runs. ``disc=False`` also switches
+    L_adv and D's step off, ``two=False`` defaults the gate to
+    AcceptAllGate (AgreementGate needs a pair); ``semi_train_cfg`` entries
+    are merged into those; ``semi=True`` starts in the semi-supervised
+    phase."""
+    semi_cfg = dict(lambda_adv=0.01) if disc else dict(
+        lambda_adv=0., train_d_in_semi=False)
     semi_cfg.update(kwargs.pop('semi_train_cfg', None) or {})
     cfg = dict(
         type='ASSGAN',
@@ -91,8 +94,8 @@ def build(out_a=1, out_b=2, aux_a=True, two=True, disc=True, semi=False,
             mean=[0., 0., 0.],
             std=[255., 255., 255.],
             size=(SIZE, SIZE)))
-    if not two:
-        cfg['gate'] = dict(type='AcceptAllGate')
+    cfg['gate'] = dict(type='AgreementGate', gamma=0.2, weighting='rank') \
+        if two else dict(type='AcceptAllGate')
     cfg.update(kwargs)
     model = MODELS.build(cfg)
     model.semi_enabled = semi
@@ -208,10 +211,11 @@ def test_class_defaults_are_the_shipped_default():
     assert type(model.discriminator).__name__ == 'PatchDiscriminator'
     assert model.discriminator.in_channels == 4
     assert model.discriminator.base_channels == 32
-    assert type(model.gate).__name__ == 'AgreementGate'
-    assert model.gate.gamma == 0.2 and model.gate.weighting == 'rank'
+    # D as a judge beside the generators' agreement, no L_adv
+    assert type(model.gate).__name__ == 'AgreementDiscriminatorGate'
+    assert model.gate.gamma == 0.2 and model.gate.needs_discriminator
     cfg = model.semi_train_cfg
-    assert (cfg.lambda_semi, cfg.lambda_adv) == (1.0, 0.01)
+    assert (cfg.lambda_semi, cfg.lambda_adv) == (1.0, 0.)
     assert cfg.adv_warmup and cfg.adv_on_unlabeled and cfg.train_d_in_semi
     assert cfg.d_input == dict(binarize=True, with_image=True)
     assert model.d_view.binarize and model.d_view.with_image

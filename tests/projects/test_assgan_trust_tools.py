@@ -83,8 +83,8 @@ def test_summary_pairs_arms_and_puts_a_one_network_arm_in_g_a(tmp_path,
            'mean': {'IoU': 0.42}}
     _fold(tmp_path, 'sup-s0', 0, two)
     _fold(tmp_path, 'sup-s0', 1, two)
-    _fold(tmp_path, 'unimatch-s0', 0, {'IoU': 0.45})
-    _fold(tmp_path, 'unimatch-s0', 1, {'IoU': 0.39})
+    _fold(tmp_path, 'unimatch-s0', 0, {'model': {'IoU': 0.45}})
+    _fold(tmp_path, 'unimatch-s0', 1, {'model': {'IoU': 0.39}})
     summarize.main([str(tmp_path), '--ref', 'sup'])
     out = capsys.readouterr().out
     assert '| unimatch | 2 | 42.0 ± 4.2 | – | – |' in out

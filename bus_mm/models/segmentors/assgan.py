@@ -56,7 +56,8 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             the D step. Defaults to Hung et al.'s PatchDiscriminator (base
             width 32) that sees the image and the thresholded mask.
         gate (dict): The trust gate. Defaults to
-            ``AgreementGate(gamma=0.2, weighting='rank')``.
+            ``AgreementDiscriminatorGate(gamma=0.2)``: D as a judge beside
+            the generators' agreement.
         semi_train_cfg (dict, optional): Loss weights, what D sees and the
             strong view; see :class:`~.assgan_state.SemiTrainCfg` for the
             keys and their defaults.
@@ -81,7 +82,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                      type='PatchDiscriminator', in_channels=4,
                      base_channels=32),
                  gate: ConfigType = dict(
-                     type='AgreementGate', gamma=0.2, weighting='rank'),
+                     type='AgreementDiscriminatorGate', gamma=0.2),
                  semi_train_cfg: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,

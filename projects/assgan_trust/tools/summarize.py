@@ -48,8 +48,8 @@ def test_iou(fold_dir: str) -> dict:
     whose student is generator A's network) fills the G_a column."""
     with open(osp.join(fold_dir, 'cv_fold_metrics.json')) as f:
         metrics = json.load(f)['metrics']
-    if 'IoU' in metrics:
-        return {'generator_a': 100 * metrics['IoU']}
+    if 'model' in metrics:  # tools/test.py's key for a one-network model
+        return {'generator_a': 100 * metrics['model']['IoU']}
     return {v: 100 * metrics[v]['IoU'] for v in VARIANTS if v in metrics}
 
 
