@@ -39,32 +39,50 @@ _CAST_KEYS = ('dtype', 'on_unsupported', 'loss_scale')
 
 # The memory layout ``channels_last = 'auto'`` picks, by phase ('train':
 # tools/train.py, validation inside a training run included; 'infer':
-# tools/test.py, tools/infer.py, init_model) and by the precision the run
-# computes in ('bf16': bf16 autocast, 'fp32'). True: channels-last (NHWC).
+# tools/test.py, tools/infer.py, init_model), by the precision the run
+# computes in ('bf16': bf16 autocast, 'fp32'), by the model family ('unet':
+# TaiChiNet, U-Net, U-Net++; 'resnet': everything else, e.g. ASSGAN's and
+# UniMatch's DeepLabV3+ / PSPNet) and, for bf16, by the CPU's bf16 unit
+# ('amx', or 'avx512_bf16' alone). True: channels-last (NHWC).
 # Speed-ups over fp32 NCHW (the configs' batches, 128x128 images):
 #   Intel Xeon with AVX-512 BF16 and AMX, 2 threads:
 #     model                 train bf16  +cl    infer bf16  +cl    train fp32+cl
 #     ASSGAN demo (w. 16)   1.24x       1.32x  1.32x       1.75x  1.00x
 #     TaiChiNet cpu128      1.83x       1.45x  1.37x       2.28x  1.04x
 #     U-Net cpu128          1.68x       1.30x  1.53x       2.65x  1.01x
+#   AMD EPYC Zen 4 (AVX-512 BF16, no AMX), 1 thread, 2026-12-03:
+#     ASSGAN demo (w. 16)   1.42x       1.27x  1.25x       1.27x  1.10x
+#     TaiChiNet cpu128      1.31x       1.74x  1.34x       2.00x  1.16x
+#     U-Net cpu128          1.31x       1.61x  1.17x       1.80x  1.49x
 #   AMD EPYC Zen 3 (no native bf16: fp32 only), 1 thread, 2026-11-30:
 #     model                 train fp32+cl      infer fp32+cl
 #     ASSGAN demo           1.12x              1.26x
 #     TaiChiNet cpu128      1.41x              1.51x
 #     U-Net cpu128          1.34x              1.84x
-# So NHWC pays for bf16 inference and for fp32 (training and inference;
-# neutral for fp32 training on the Xeon), and costs bf16 training of the
-# U-Net family (TaiChiNet 1.83x -> 1.45x). Regenerate with
+# So NHWC pays for fp32 (neutral for fp32 training on the Xeon) and for bf16
+# inference (level for the ASSGAN demo on Zen 4: 1.27x against 1.25x); for
+# bf16 training the two families and the two bf16 units disagree: with AMX
+# NHWC costs the U-Net family (TaiChiNet 1.83x -> 1.45x) and pays for
+# ASSGAN, without AMX the other way round (TaiChiNet 1.31x -> 1.74x, ASSGAN
+# 1.42x -> 1.27x). Regenerate with
 #   python tools/analysis_tools/bench.py --sections fastpath --iters 5 \
 #       --warmup 2 --threads 2
 # (docs/advanced_guides/fast_path.md keeps the tables). Not measured on a
 # GPU: there 'auto' keeps NCHW (force NHWC with --channels-last).
+FAMILIES = ('unet', 'resnet')
+BF16_UNITS = ('amx', 'avx512_bf16')
 LAYOUT = {
-    ('train', 'bf16'): False,
-    ('train', 'fp32'): True,
-    ('infer', 'bf16'): True,
-    ('infer', 'fp32'): True,
+    ('train', 'bf16', 'unet', 'amx'): False,
+    ('train', 'bf16', 'unet', 'avx512_bf16'): True,
+    ('train', 'bf16', 'resnet', 'amx'): True,
+    ('train', 'bf16', 'resnet', 'avx512_bf16'): False,
+    **{('infer', 'bf16', family, unit): True
+       for family in FAMILIES for unit in BF16_UNITS},
+    **{(phase, 'fp32', family, None): True
+       for phase in ('train', 'infer') for family in FAMILIES},
 }
+# model or backbone types of the 'unet' family
+UNET_TYPES = ('TaiChiNet', 'UNet', 'UNetPlusPlus')
 PHASES = ('train', 'infer')
 AUTO = 'auto'
 # the words --amp and --channels-last take after them
@@ -106,8 +124,9 @@ def add_fast_path_args(parser) -> None:
     parser.add_argument(
         '--channels-last', nargs='?', const=True, default=None,
         type=_flag_value('--channels-last'), metavar='auto|on|off',
-        help='NHWC weights and activations; `auto` picks the layout by phase '
-        "and precision (bus_mm.engine.fast_path.LAYOUT) (default: the "
+        help='NHWC weights and activations; `auto` picks the layout by phase, '
+        'precision, model family and bf16 unit '
+        "(bus_mm.engine.fast_path.LAYOUT) (default: the "
         "config's `channels_last` key, else off)")
     parser.add_argument('--no-channels-last', dest='channels_last',
                         action='store_const', const=False,
@@ -147,15 +166,38 @@ def _cpu_bf16_units() -> list:
         ('AMX', torch.cpu._is_amx_tile_supported)) if has()]
 
 
-def choose_layout(phase: str, precision: str, device: str = 'cpu') -> bool:
+def model_family(cfg: Config) -> str:
+    """The :data:`LAYOUT` family of ``cfg``'s model: 'unet' when the model
+    or its backbone is a TaiChiNet / U-Net / U-Net++, else 'resnet'."""
+    model = cfg.get('model') or {}
+    backbone = model.get('backbone') or {}
+    kinds = {model.get('type'), backbone.get('type')}
+    return 'unet' if kinds & set(UNET_TYPES) else 'resnet'
+
+
+def bf16_unit() -> str:
+    """This CPU's native bf16 unit as a :data:`LAYOUT` key."""
+    return 'amx' if torch.cpu._is_amx_tile_supported() else 'avx512_bf16'
+
+
+def choose_layout(phase: str, precision: str, device: str = 'cpu',
+                  family: str = 'unet', unit: Optional[str] = None) -> bool:
     """What ``channels_last = 'auto'`` resolves to: :data:`LAYOUT` for
-    ``phase`` ('train' or 'infer') and ``precision`` ('bf16', 'fp16' or
-    'fp32') on a CPU; NCHW (False) on CUDA, where it was not measured."""
+    ``phase`` ('train' or 'infer'), ``precision`` ('bf16' or 'fp32'), the
+    model ``family`` and, for bf16, the CPU's bf16 ``unit`` (None: this
+    CPU's); NCHW (False) on CUDA, where it was not measured."""
     if phase not in PHASES:
         raise ValueError(f'phase must be one of {PHASES}, got {phase!r}')
+    if family not in FAMILIES:
+        raise ValueError(f'family must be one of {FAMILIES}, got '
+                         f'{family!r}')
     if device != 'cpu':
         return False
-    return LAYOUT[(phase, precision)]
+    if precision != 'bf16':
+        unit = None
+    elif unit is None:
+        unit = bf16_unit()
+    return LAYOUT[(phase, precision, family, unit)]
 
 
 def _optim_wrappers(cfg: Config) -> list:
@@ -214,8 +256,8 @@ def apply_fast_path(cfg: Config,
         channels_last (bool | str, optional): ``--channels-last`` (True),
             ``--no-channels-last`` (False), ``--channels-last auto``
             ('auto') or None (the config's ``channels_last`` key decides).
-            'auto' takes :data:`LAYOUT` for the phase and the precision
-            ``amp`` resolved to.
+            'auto' takes :data:`LAYOUT` for the phase, the precision
+            ``amp`` resolved to, the model family and the bf16 unit.
         train (bool): A training run (tools/train.py: optimizer wrappers
             matter, the layout is LAYOUT's 'train' entry) or an inference
             one (tools/test.py, tools/infer.py: the 'infer' entry).
@@ -273,8 +315,12 @@ def apply_fast_path(cfg: Config,
     precision = ({'bfloat16': 'bf16', 'float16': 'fp16'}[dtype] if want
                  else 'fp32')
     cl = cl_asked
+    family = model_family(cfg)
+    why = f'{phase}, {precision}, {family}' + (
+        f', {bf16_unit()}' if precision == 'bf16' and device == 'cpu'
+        else '')
     if cl_asked == AUTO:
-        cl = choose_layout(phase, precision, device)
+        cl = choose_layout(phase, precision, device, family)
     hooks = [h for h in (cfg.get('custom_hooks') or [])
              if h.get('type') != 'ChannelsLastHook']
     if cl:
@@ -287,7 +333,7 @@ def apply_fast_path(cfg: Config,
         if cl_asked != AUTO:
             cl_part = f'channels_last={cl}'
         elif device == 'cpu':
-            cl_part = f'channels_last=auto -> {cl} ({phase}, {precision})'
+            cl_part = f'channels_last=auto -> {cl} ({why})'
         else:
             cl_part = (f'channels_last=auto -> {cl} (not measured on '
                        f'{device}: NCHW)')

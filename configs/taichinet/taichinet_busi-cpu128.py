@@ -10,8 +10,9 @@
 # The paper-size configuration is taichinet_busi-224.py.
 # Fast path: amp = 'auto' trains in bf16 where the CPU has native bf16
 # (AVX-512 BF16 / AMX), in fp32 elsewhere; channels_last = 'auto' takes the
-# layout from bus_mm/engine/fast_path.py LAYOUT (NCHW for bf16 training,
-# NHWC for fp32 training and for inference; see docs/advanced_guides/fast_path.md).
+# layout from bus_mm/engine/fast_path.py LAYOUT (U-Net family: bf16
+# training NCHW with AMX, NHWC on AVX-512 BF16 alone; NHWC for fp32 and for
+# inference; see docs/advanced_guides/fast_path.md).
 # --no-amp / --no-channels-last (or --channels-last) force them.
 _base_ = ['./taichinet_phantom-demo.py']
 data_root = 'data/BUSI'

@@ -10,7 +10,8 @@ from mmengine.config import Config
 
 from bus_mm.engine import fast_path as fp
 from bus_mm.engine.fast_path import (LAYOUT, add_fast_path_args,
-                                     apply_fast_path, choose_layout,
+                                     apply_fast_path, bf16_unit,
+                                     choose_layout, model_family,
                                      fast_path_argv)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -71,13 +72,42 @@ def _parser() -> argparse.ArgumentParser:
 # --- the layout table --------------------------------------------------------
 
 def test_layout_table():
-    assert LAYOUT == {('train', 'bf16'): False, ('train', 'fp32'): True,
-                      ('infer', 'bf16'): True, ('infer', 'fp32'): True}
-    for (phase, precision), nhwc in LAYOUT.items():
-        assert choose_layout(phase, precision) is nhwc
-        assert choose_layout(phase, precision, 'cuda') is False
+    # bf16 training: the measured families and bf16 units disagree
+    assert LAYOUT[('train', 'bf16', 'unet', 'amx')] is False
+    assert LAYOUT[('train', 'bf16', 'unet', 'avx512_bf16')] is True
+    assert LAYOUT[('train', 'bf16', 'resnet', 'amx')] is True
+    assert LAYOUT[('train', 'bf16', 'resnet', 'avx512_bf16')] is False
+    # NHWC for bf16 inference and for fp32 everywhere
+    others = {k: v for k, v in LAYOUT.items()
+              if (k[0], k[1]) != ('train', 'bf16')}
+    assert len(others) == 8 and all(others.values())
+    for (phase, precision, family, unit), nhwc in LAYOUT.items():
+        assert choose_layout(phase, precision, 'cpu', family, unit) is nhwc
+        assert choose_layout(phase, precision, 'cuda', family, unit) is False
     with pytest.raises(ValueError, match='phase must be one of'):
         choose_layout('val', 'bf16')
+    with pytest.raises(ValueError, match='family must be one of'):
+        choose_layout('train', 'bf16', family='vit')
+
+
+@pytest.mark.parametrize('amx', [True, False])
+def test_bf16_layout_follows_the_cpus_bf16_unit(monkeypatch, amx):
+    _cpu(monkeypatch, True, amx=amx)
+    assert bf16_unit() == ('amx' if amx else 'avx512_bf16')
+    assert choose_layout('train', 'bf16', family='unet') is (not amx)
+    assert choose_layout('train', 'bf16', family='resnet') is amx
+
+
+def test_model_family():
+    assert model_family(Config(dict(model=dict(type='TaiChiNet')))) == 'unet'
+    assert model_family(Config(dict(model=dict(
+        type='EncoderDecoder', backbone=dict(type='UNet'))))) == 'unet'
+    assert model_family(Config(dict(model=dict(
+        type='UNetPlusPlus')))) == 'unet'
+    assert model_family(Config(dict(model=dict(type='ASSGAN')))) == 'resnet'
+    assert model_family(Config(dict(model=dict(
+        type='EncoderDecoder', backbone=dict(type='ResNetV1c'))))) == \
+        'resnet'
 
 
 @pytest.mark.parametrize('train', [True, False])
@@ -85,15 +115,19 @@ def test_layout_table():
 def test_auto_layout_follows_phase_and_precision(bf16_cpu, logs, train,
                                                  amp):
     cfg = _cfg(channels_last='auto')
+    family = model_family(cfg)
     done = apply_fast_path(cfg, amp=amp, train=train)
-    key = ('train' if train else 'infer', 'bf16' if amp else 'fp32')
+    phase, precision = 'train' if train else 'infer', 'bf16' if amp else 'fp32'
+    # bf16_cpu: AVX-512 BF16 without AMX
+    key = (phase, precision, family, 'avx512_bf16' if amp else None)
     assert done == dict(amp='bfloat16' if amp else None,
                         channels_last=LAYOUT[key])
     assert cfg.channels_last is LAYOUT[key]
     assert ('ChannelsLastHook' in _hooks(cfg)) is LAYOUT[key]
     assert _hooks(cfg)[0] == 'SplitRecorderHook'
+    why = ', '.join(k for k in key if k is not None)
     assert logs[-1][1].endswith(
-        f'channels_last=auto -> {LAYOUT[key]} ({key[0]}, {key[1]})')
+        f'channels_last=auto -> {LAYOUT[key]} ({why})')
 
 
 def test_auto_layout_on_a_cpu_without_bf16_is_fp32s(fp32_cpu, logs):
@@ -150,7 +184,7 @@ def test_amp_auto_on_a_cpu_with_bf16(bf16_cpu, logs):
     assert logs == [(logging.INFO,
                      'fast path: amp=auto -> bf16 autocast (this CPU has '
                      'native bf16: AVX-512 BF16), channels_last=auto -> '
-                     'False (train, bf16)')]
+                     'False (train, bf16, resnet, avx512_bf16)')]
 
 
 def test_amp_auto_names_the_units(monkeypatch, logs):
@@ -171,7 +205,7 @@ def test_amp_auto_on_a_cpu_without_bf16(fp32_cpu, logs):
     assert logs == [(logging.INFO,
                      'fast path: amp=auto -> fp32 (this CPU has no native '
                      'bf16: AVX-512 BF16 / AMX missing), channels_last=auto '
-                     '-> True (train, fp32)')]
+                     '-> True (train, fp32, resnet)')]
 
 
 def test_amp_auto_flag_over_a_config_without_keys(fp32_cpu, logs):
@@ -338,7 +372,11 @@ def test_cpu_configs_default_to_auto(path, bf16_cpu, logs):
     cfg = load_config(osp.join(REPO, path))
     assert (cfg.amp, cfg.channels_last) == ('auto', 'auto')
     done = apply_fast_path(cfg)
-    assert done == dict(amp='bfloat16', channels_last=False)
+    # bf16_cpu has AVX-512 BF16 without AMX: NHWC trains the U-Net family
+    # faster there, NCHW the ResNet generators
+    unet = 'taichinet/' in path
+    assert model_family(cfg) == ('unet' if unet else 'resnet')
+    assert done == dict(amp='bfloat16', channels_last=unet)
     assert all(w['type'] == 'AutocastOptimWrapper'
                for w in fp._optim_wrappers(cfg))
 
