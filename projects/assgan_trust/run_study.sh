@@ -12,7 +12,8 @@
 #   cut     agree-cut
 #   dlab    d-labeled (d-prior with L_adv on labeled predictions only)
 #   unimatch  UniMatch, its student branched from generator A
-#   extra   w2s, agree-rank
+#   extra   w2s, agree-rank, d-judge-weak (the default without the strong
+#           view)
 #   scratch paper-gate and the stock mmseg baseline (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
 # "fold:seed" pairs, default "0:0 1:0 2:0 0:1 1:1 2:1"), LANES (2), FAST
@@ -77,6 +78,7 @@ unit_extra() {
   local k=$1 s=$2
   arm w2s              "$k" "$s" "$P/w2s_r18_busi-cpu128_15pct.py" --no-discriminator
   arm agree-rank       "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
+  arm d-judge-weak     "$k" "$s" "$P/d-judge-weak_r18_busi-cpu128_15pct.py"
 }
 unit_dlab() {
   arm d-labeled "$1" "$2" "$P/d-labeled_r18_busi-cpu128_15pct.py"
