@@ -196,7 +196,8 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                         losses[name]['loss_adv'] = adversarial_loss(
                             out.d_logits, adv)
             if batch.semi:
-                log_vars.update(self._teach(batch, outs, losses, optim_wrapper))
+                log_vars.update(
+                    self._teach(batch, outs, losses, optim_wrapper))
             total = update_generators(
                 optim_wrapper, {n: getattr(self, n) for n in outs}, losses,
                 batch.semi, log_vars)
