@@ -1,13 +1,7 @@
-# On the built-in phantoms: The paper read literally: D (base width 16) sees the soft sigmoid map
-# alone and judges each unlabeled prediction, accepted when its mean patch
-# score exceeds gamma = 0.5; L_adv (0.01) in both phases; D keeps training
-# in Algorithm 2 on labeled fakes; no strong view.
-_base_ = ['./assgan_phantom-demo.py']
-model = dict(
-    discriminator=dict(_delete_=True, type='PatchDiscriminator',
-                       in_channels=1, base_channels=16),
-    gate=dict(_delete_=True, type='DiscriminatorGate', gamma=0.5),
-    semi_train_cfg=dict(lambda_adv=0.01, adv_warmup=False,
-                        adv_on_unlabeled=False, train_d_in_semi=True,
-                        d_input=dict(binarize=False, with_image=False),
-                        strong_aug=None))
+# On the built-in phantoms, the paper read literally: D (base width 16)
+# sees the soft sigmoid map alone and judges each unlabeled prediction,
+# accepted when its mean patch score exceeds gamma = 0.5; L_adv (0.01) in
+# both phases; D keeps training in Algorithm 2 on labeled fakes; no strong
+# view (../_base_/models/assgan_paper-gate.py).
+_base_ = ['./assgan_phantom-demo.py', '../_base_/models/assgan_paper-gate.py']
+model = {{_base_.paper_gate_cpu}}
