@@ -5,15 +5,16 @@
 # (the default config, iterations 0-399: generators + D beside them, no
 # L_adv), then every arm is branched from its iter_400.pth and trained for
 # iterations 400-799 with its own config; the last checkpoint is tested.
-# PHASES (default "main unimatch dlab cut extra scratch"), each over
+# PHASES (default "main unimatch dlab cut extra weak scratch"), each over
 # every unit before the next phase starts:
 #   main    sup, accept-all, d-judge (the default: D as a judge beside
 #           agreement), d-prior (D as a shape prior: L_adv), no-d
 #   cut     agree-cut
 #   dlab    d-labeled (d-prior with L_adv on labeled predictions only)
 #   unimatch  UniMatch, its student branched from generator A
-#   extra   w2s, agree-rank, d-judge-weak (the default without the strong
-#           view)
+#   extra   w2s (accept-all with the strong view)
+#   weak    agree-rank and d-judge-weak: the agreement-rank gate without
+#           and with D as a judge, both without the strong view
 #   scratch paper-gate and the stock mmseg baseline (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
 # "fold:seed" pairs, default "0:0 1:0 2:0 0:1 1:1 2:1"), LANES (2), FAST
@@ -22,7 +23,7 @@
 set -uo pipefail
 DATA=${1:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
 WORK=${2:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
-PHASES=${3:-main unimatch dlab cut extra scratch}
+PHASES=${3:-main unimatch dlab cut extra weak scratch}
 PY=${PYTHON:-.venv/bin/python}
 K=${FOLDS:-3}
 UNITS=${UNITS:-0:0 1:0 2:0 0:1 1:1 2:1}
@@ -75,10 +76,12 @@ unit_cut() {
   arm agree-cut "$1" "$2" "${A}_agree-cut.py" --no-discriminator
 }
 unit_extra() {
+  arm w2s "$1" "$2" "$P/w2s_r18_busi-cpu128_15pct.py" --no-discriminator
+}
+unit_weak() {
   local k=$1 s=$2
-  arm w2s              "$k" "$s" "$P/w2s_r18_busi-cpu128_15pct.py" --no-discriminator
-  arm agree-rank       "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
-  arm d-judge-weak     "$k" "$s" "$P/d-judge-weak_r18_busi-cpu128_15pct.py"
+  arm agree-rank   "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
+  arm d-judge-weak "$k" "$s" "$P/d-judge-weak_r18_busi-cpu128_15pct.py"
 }
 unit_dlab() {
   arm d-labeled "$1" "$2" "$P/d-labeled_r18_busi-cpu128_15pct.py"
