@@ -2,10 +2,11 @@
 # networks of stock mmseg's DeepLabV3+ R18 baseline, see
 # ../_base_/models/assgan_r18_full-width.py): the CPU protocol of the ASSGAN
 # results. Same data, 128x128, batch 4 labeled + 4 unlabeled, 400 + 400
-# iterations, the default trust rule and D. Measured on busi-dev (2 of 6
-# paired units so far, bf16): D's L_adv costs 1.2 IoU (G_a) / 5.2 (G_b)
-# against the same rule without D (_no-d.py), which is level with accept-all
-# (_2gen.py); docs/studies/assgan_trust_rules_full-width.md.
+# iterations, the default trust rule with D as a judge (model base).
+# Measured on busi-dev (bf16, paired units, configs/assgan/README.md): D as
+# a judge costs nothing measurable against the same rule without D
+# (_no-d.py), but no gated rule has beaten accepting every pseudo-label
+# (_2gen.py) yet; docs/studies/assgan_trust_rules_full-width.md.
 #   python tools/cross_val.py configs/assgan/assgan_busi-cpu128-r18_15pct.py \
 #       --num-folds 3 --data-root data/BUSI --checkpoint last --amp auto
 # The rows of configs/assgan/README.md: the same with _sup, _2gen,

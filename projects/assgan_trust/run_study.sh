@@ -11,7 +11,8 @@
 #           agreement), d-prior (D as a shape prior: L_adv), no-d
 #   cut     agree-cut
 #   dlab    d-labeled (d-prior with L_adv on labeled predictions only)
-#   unimatch  UniMatch, its student branched from generator A
+#   unimatch  UniMatch, its student branched from generator A, with the
+#           student's loss and with Dice alone on the unlabeled streams
 #   extra   w2s (accept-all with the strong view)
 #   weak    agree-rank and d-judge-weak: the agreement-rank gate without
 #           and with D as a judge, both without the strong view
@@ -89,6 +90,8 @@ unit_dlab() {
 unit_unimatch() {
   arm unimatch "$1" "$2" configs/unimatch/unimatch_busi-cpu128-r18_15pct.py \
     --to-unimatch
+  arm unimatch-dice-u "$1" "$2" \
+    configs/unimatch/unimatch_busi-cpu128-r18_15pct_dice-u.py --to-unimatch
 }
 unit_scratch() {
   local k=$1 s=$2

@@ -224,6 +224,69 @@ def test_threshold_one_trains_nothing_unlabeled_zero_everything(
             assert (c['labels'] != 255).all()
 
 
+DICE = dict(type='DiceBCELoss', bce_weight=0., loss_name='loss_dice')
+
+
+def test_loss_u_replaces_the_head_loss_on_the_unlabeled_streams(
+        monkeypatch):
+    """With ``loss_u`` the unlabeled streams use it (here Dice alone) on the
+    confident pixels and never the head's Dice + BCE; L_x keeps the head's
+    loss; the same logits and labels give the same value by hand."""
+    torch.manual_seed(0)
+    model = build(semi=True, threshold=0., loss_u=DICE)
+    head_calls = spy_semi_loss(monkeypatch)
+    seen = []
+    orig = model.unlabeled_loss
+
+    def spy(logits, labels, weights):
+        out = orig(logits, labels, weights)
+        seen.append((logits.detach().clone(), labels.clone(), out.detach()))
+        return out
+
+    model.unlabeled_loss = spy
+    log = model.train_step(make_batch(2, 2), adam(model.segmentor))
+    assert head_calls == [] and len(seen) == 3        # fp, s1, s2
+    dice = MODELS.build(DICE)
+    for logits, labels, out in seen:
+        up = torch.nn.functional.interpolate(
+            logits, size=labels.shape[2:], mode='bilinear',
+            align_corners=False)
+        assert float(out) == pytest.approx(float(dice(up, labels)), rel=1e-5)
+    assert log['loss_fp'] == pytest.approx(float(seen[0][2]), rel=1e-5)
+    expect = (log['loss_x'] + 0.25 * log['loss_s1'] + 0.25 * log['loss_s2']
+              + 0.5 * log['loss_fp']) / 2
+    assert log['loss'] == pytest.approx(expect, rel=1e-5)
+
+
+def test_loss_u_ignores_unconfident_pixels_and_images():
+    """Ignored pixels do not move the loss; an image without a confident
+    pixel does not teach; no image at all gives no loss."""
+    model = build(loss_u=DICE)
+    torch.manual_seed(0)
+    logits = torch.randn(2, 1, 8, 8)
+    labels = (torch.rand(2, 1, 16, 16) > 0.5).long()
+    base = model.unlabeled_loss(logits, labels, torch.tensor([1., 0.]))
+    other = labels.clone()
+    other[1] = 1 - other[1]          # the image that does not teach
+    assert torch.equal(
+        base, model.unlabeled_loss(logits, other, torch.tensor([1., 0.])))
+    ignored = labels.clone()
+    ignored[0, :, :8] = 255
+    logits_changed = logits.clone()
+    logits_changed[0, :, :3] += 5.   # upsampled, only under ignored rows
+    a = model.unlabeled_loss(logits, ignored, torch.tensor([1., 0.]))
+    b = model.unlabeled_loss(logits_changed, ignored, torch.tensor([1., 0.]))
+    assert float(a) == pytest.approx(float(b), abs=1e-6)
+    assert float(a) != pytest.approx(float(base), abs=1e-4)
+    assert model.unlabeled_loss(logits, labels, torch.zeros(2)) is None
+
+
+def test_loss_u_that_does_not_fit_the_head_is_refused_at_build():
+    with pytest.raises(ValueError, match=r'semi_train_cfg\.loss_u '
+                       r'\(DiceBCELoss\) does not fit .*2 output channel'):
+        build(out_channels=2, loss_u=DICE)
+
+
 @pytest.mark.parametrize('out_channels', [1, 2])
 def test_pseudo_labels_follow_the_confidence(out_channels):
     """A pixel teaches when max(p, 1 - p) > tau; 255 elsewhere and on
@@ -448,6 +511,8 @@ def test_distributed_wrapper_single_process(find_unused):
     (dict(strong_aug=dict(type='StrongPerturbation', blur=2)),
      r'semi_train_cfg\.strong_aug: .*blur'),
     (dict(strong_aug=None), r'semi_train_cfg\.strong_aug is None'),
+    (dict(loss_u='dice'), r'semi_train_cfg\.loss_u must be None or'),
+    (dict(loss_u=dict(type='NoSuchLoss')), r'semi_train_cfg\.loss_u: .*NoSuchLoss'),
 ])
 def test_bad_options_are_refused_naming_the_option(kwargs, match):
     with pytest.raises(ValueError, match=match):

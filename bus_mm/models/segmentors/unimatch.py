@@ -31,7 +31,8 @@ ASSGAN's, from ``LabeledUnlabeledSampler``); per iteration:
 
 The unlabeled losses are the student's decode-head loss (its
 ``loss_decode``, e.g. Dice + BCE) on the pseudo-labels with unconfident
-pixels ignored (255), as ASSGAN's ``L_semi``. The supervised phase
+pixels ignored (255), as ASSGAN's ``L_semi``, or ``semi_train_cfg.loss_u``
+(the official medical recipe: Dice alone). The supervised phase
 (``semi_enabled`` False, switched by :class:`UniMatchHook` = ``ASSGANHook``
 plus a check that the train loader has unlabeled data) trains ``L_x`` only
 and equals a plain supervised run of the student bit for bit.
@@ -50,8 +51,6 @@ model.segmentor.init_cfg.checkpoint=...``), and set the hook's
 ``semi_start=0``. A UniMatch checkpoint loads with ``load_from`` as usual.
 """
 import copy
-import re
-from dataclasses import dataclass, field, fields
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -62,6 +61,7 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from mmseg.models.segmentors.base import BaseSegmentor
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
@@ -72,100 +72,7 @@ from .assgan_generators import (build_generator, lesion_prob,
                                 to_float, unwrap, valid_mask)
 from .assgan_losses import semi_loss, sum_losses, supervised_losses
 from .assgan_state import Batch
-
-STREAMS = ('s1', 's2', 'fp')
-
-
-@dataclass
-class UniMatchCfg:
-    """UniMatch's ``semi_train_cfg`` (the defaults are the paper's).
-
-    Attributes:
-        threshold (float): Confidence ``tau`` in [0, 1]: a pixel teaches
-            when ``max(p, 1 - p) > tau``. Defaults to 0.95.
-        strong_aug (dict): The strong perturbation of the unlabeled images
-            (a ``StrongPerturbation`` config; CutMix included). Defaults to
-            ``dict(type='StrongPerturbation')``.
-        fp_dropout (float): ``Dropout2d`` rate of the feature perturbation,
-            in [0, 1). Defaults to 0.5.
-        lambda_u (float): Weight of the unlabeled losses (>= 0); the total
-            is divided by ``1 + lambda_u``. Defaults to 1.0.
-        weights (dict): Weights of the streams ``s1``, ``s2`` and ``fp``
-            (>= 0; a stream with weight 0 is not computed). Defaults to
-            ``dict(s1=0.25, s2=0.25, fp=0.5)``.
-    """
-    threshold: float = 0.95
-    strong_aug: dict = field(
-        default_factory=lambda: dict(type='StrongPerturbation'))
-    fp_dropout: float = 0.5
-    lambda_u: float = 1.0
-    weights: dict = field(
-        default_factory=lambda: dict(s1=0.25, s2=0.25, fp=0.5))
-
-    @classmethod
-    def build(cls, cfg: Optional[dict]) -> 'UniMatchCfg':
-        """From a config dict; unknown keys and bad values raise
-        ``ValueError`` naming the option."""
-        cfg = dict(cfg or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(cfg) - known)
-        if unknown:
-            raise ValueError(f'UniMatch: unknown semi_train_cfg keys '
-                             f'{unknown}; the keys are {sorted(known)}.')
-        weights = dict(s1=0.25, s2=0.25, fp=0.5)
-        given = dict(cfg.pop('weights', None) or {})
-        bad = sorted(set(given) - set(STREAMS))
-        if bad:
-            raise ValueError(f'UniMatch: unknown semi_train_cfg.weights keys '
-                             f'{bad}; the streams are {list(STREAMS)}.')
-        weights.update(given)
-        out = cls(weights=weights, **cfg)
-        out.threshold = _number('threshold', out.threshold, 0., 1.)
-        out.fp_dropout = _number('fp_dropout', out.fp_dropout, 0., 1.,
-                                 high_open=True)
-        out.lambda_u = _number('lambda_u', out.lambda_u, 0., float('inf'))
-        out.weights = {k: _number(f'weights.{k}', v, 0., float('inf'))
-                       for k, v in out.weights.items()}
-        if out.strong_aug is None and (out.weights['s1'] or
-                                       out.weights['s2']):
-            raise ValueError(
-                'UniMatch: semi_train_cfg.strong_aug is None but the strong '
-                'streams have weights; give a StrongPerturbation config or '
-                'set semi_train_cfg.weights s1 and s2 to 0.')
-        return out
-
-    def build_strong_aug(self):
-        """The strong perturbation (None without one); its own option
-        errors are raised naming ``semi_train_cfg.strong_aug.<option>``."""
-        if self.strong_aug is None:
-            return None
-        if not isinstance(self.strong_aug, dict):
-            return self.strong_aug  # a ready perturbation object
-        try:
-            return MODELS.build(dict(self.strong_aug))
-        except (TypeError, ValueError, KeyError) as err:
-            msg = str(err).strip('"\'')
-            m = re.match(r'^\w+: (\w+) (.*)$', msg, re.S)
-            where = 'semi_train_cfg.strong_aug'
-            if m:
-                raise ValueError(f'UniMatch: {where}.{m[1]} {m[2]}') from err
-            raise ValueError(f'UniMatch: {where}: {msg}') from err
-
-
-def _number(name: str, value, low: float, high: float,
-            high_open: bool = False) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f'UniMatch: semi_train_cfg.{name} must be a '
-                         f'number, got {value!r}.') from None
-    ok = low <= value < high if high_open else low <= value <= high
-    if not ok:
-        span = f'be >= {low:g}' if high == float('inf') else (
-            f'lie in [{low:g}, {high:g}' + (')' if high_open else ']'))
-        raise ValueError(f'UniMatch: semi_train_cfg.{name} must {span}, '
-                         f'got {value}.')
-    return value
+from .unimatch_cfg import STREAMS, UniMatchCfg
 
 
 def _tail(feats, n: int):
@@ -206,7 +113,7 @@ class UniMatch(BaseSegmentor):
             with one decode head (``out_channels`` 1 or 2); its
             ``data_preprocessor`` is dropped (UniMatch's serves the batch).
         semi_train_cfg (dict, optional): ``threshold``, ``strong_aug``,
-            ``fp_dropout``, ``lambda_u``, ``weights``; see
+            ``fp_dropout``, ``lambda_u``, ``weights``, ``loss_u``; see
             :class:`UniMatchCfg`.
         train_cfg (dict, optional): Kept for the mmseg contract.
         test_cfg (dict, optional): The student's ``test_cfg`` when its own
@@ -242,6 +149,9 @@ class UniMatch(BaseSegmentor):
             raise type(err)(str(err).replace('ASSGAN:', 'UniMatch:',
                                               1)) from err
         self.strong_aug = self.semi_train_cfg.build_strong_aug()
+        self.loss_u = self.semi_train_cfg.build_loss_u()
+        if self.loss_u is not None:
+            self._check_loss_u()
         self.semi_enabled = False
         self.last_accepted_ids: Dict[str, list] = {'a': []}
         self.last_audit: Dict[str, list] = {'a': []}
@@ -418,6 +328,47 @@ class UniMatch(BaseSegmentor):
         fp_logits = out[n:] if fp and n > nl else None
         return out[:n], aux, fp_logits
 
+    def unlabeled_loss(self, logits: Tensor, labels: Tensor,
+                       weights: Tensor) -> Optional[Tensor]:
+        """``semi_train_cfg.loss_u`` on the images with a confident pixel,
+        called as a decode head calls its ``loss_decode``.
+
+        Args:
+            logits (Tensor): (N, C, h, w) decode-head logits.
+            labels (Tensor): (N, 1, H, W) pseudo-labels, 255 = ignore.
+            weights (Tensor): (N,) 0/1: whether an image teaches.
+
+        Returns:
+            Tensor | None: The loss, None when no image teaches.
+        """
+        idx = (weights > 0).nonzero(as_tuple=True)[0]
+        if len(idx) == 0:
+            return None
+        logits = resize(logits[idx], size=labels.shape[2:], mode='bilinear',
+                        align_corners=self.align_corners)
+        return self.loss_u(logits, labels[idx, 0],
+                           ignore_index=IGNORE_INDEX)
+
+    def _check_loss_u(self) -> None:
+        """Call ``loss_u`` once on a dummy batch shaped like the student's
+        decode-head output, so a loss that does not fit the head fails
+        before training starts."""
+        head = self.decode_head
+        channels = getattr(head, 'out_channels', 1)
+        logits = torch.zeros(1, channels, 4, 4, requires_grad=True)
+        labels = torch.zeros(1, 1, 4, 4, dtype=torch.long)
+        try:
+            out = self.unlabeled_loss(logits, labels, torch.ones(1))
+            if not isinstance(out, Tensor) or out.dim() != 0:
+                raise ValueError(f'it returned {type(out).__name__} '
+                                 'instead of a scalar tensor')
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise ValueError(
+                f'UniMatch: semi_train_cfg.loss_u '
+                f'({self.semi_train_cfg.loss_u.get("type")}) does not fit the '
+                f'student\'s decode head ({channels} output channel(s)): '
+                f'{err}') from err
+
     def pseudo_labels(self, logits_u: Tensor, valid: Tensor
                       ) -> Tuple[Tensor, Tensor, Tensor]:
         """Pseudo-labels of the weak view (no gradients).
@@ -463,7 +414,9 @@ class UniMatch(BaseSegmentor):
 
         def stream_loss(logits, lab):
             weights = (lab != IGNORE_INDEX).flatten(1).any(1).float()
-            return semi_loss(student, logits, unl, lab, weights)
+            if self.loss_u is None:
+                return semi_loss(student, logits, unl, lab, weights)
+            return self.unlabeled_loss(logits, lab, weights)
 
         losses = {}
         if fp_logits is not None:
