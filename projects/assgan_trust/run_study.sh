@@ -8,7 +8,7 @@
 # PHASES (default "main unimatch dlab cut extra weak scratch"), each over
 # every unit before the next phase starts:
 #   main    sup, accept-all, d-judge (the default: D as a judge beside
-#           agreement), d-prior (D as a shape prior: L_adv), no-d
+#           agreement), no-d, d-prior (D as a shape prior: L_adv)
 #   cut     agree-cut
 #   dlab    d-labeled (d-prior with L_adv on labeled predictions only)
 #   unimatch  UniMatch, its student branched from generator A, with the
@@ -70,8 +70,8 @@ unit_main() { # fold seed
   arm sup        "$k" "$s" "${A}_sup.py" --no-discriminator
   arm accept-all "$k" "$s" "${A}_2gen.py" --no-discriminator
   arm d-judge    "$k" "$s" "$A.py"
-  arm d-prior    "$k" "$s" "${A}_d-prior.py"
   arm no-d       "$k" "$s" "${A}_no-d.py" --no-discriminator
+  arm d-prior    "$k" "$s" "${A}_d-prior.py"
 }
 unit_cut() {
   arm agree-cut "$1" "$2" "${A}_agree-cut.py" --no-discriminator
