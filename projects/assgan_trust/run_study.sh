@@ -5,7 +5,7 @@
 # (the default config, iterations 0-399: generators + D beside them, no
 # L_adv), then every arm is branched from its iter_400.pth and trained for
 # iterations 400-799 with its own config; the last checkpoint is tested.
-# PHASES (default "main unimatch dlab cut extra weak scratch"), each over
+# PHASES (default "main unimatch dlab cut extra weak stock paper"), each over
 # every unit before the next phase starts:
 #   main    sup, accept-all, d-judge (the default: D as a judge beside
 #           agreement), no-d, d-prior (D as a shape prior: L_adv)
@@ -16,7 +16,8 @@
 #   extra   w2s (accept-all with the strong view)
 #   weak    agree-rank and d-judge-weak: the agreement-rank gate without
 #           and with D as a judge, both without the strong view
-#   scratch paper-gate and the stock mmseg baseline (own supervised phase)
+#   stock   the stock mmseg baseline (labeled images only, own run)
+#   paper   the paper-literal gate (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
 # "fold:seed" pairs, default "0:0 1:0 2:0 0:1 1:1 2:1"), LANES (2), FAST
 # (extra tools/cross_val.py flags, e.g. "--amp"). Two lanes of one thread
@@ -24,7 +25,7 @@
 set -uo pipefail
 DATA=${1:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
 WORK=${2:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
-PHASES=${3:-main unimatch dlab cut extra weak scratch}
+PHASES=${3:-main unimatch dlab cut extra weak stock paper}
 PY=${PYTHON:-.venv/bin/python}
 K=${FOLDS:-3}
 UNITS=${UNITS:-0:0 1:0 2:0 0:1 1:1 2:1}
@@ -93,10 +94,11 @@ unit_unimatch() {
   arm unimatch-dice-u "$1" "$2" \
     configs/unimatch/unimatch_busi-cpu128-r18_15pct_dice-u.py --to-unimatch
 }
-unit_scratch() {
-  local k=$1 s=$2
-  cv paper-gate "$k" "$s" "${A}_paper-gate.py" --audit-gate
-  cv stock "$k" "$s" configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py
+unit_stock() {
+  cv stock "$1" "$2" configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py
+}
+unit_paper() {
+  cv paper-gate "$1" "$2" "${A}_paper-gate.py" --audit-gate
 }
 
 lane() { # lane index
