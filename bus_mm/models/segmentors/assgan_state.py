@@ -16,6 +16,18 @@ from .assgan_generators import (lesion_prob, run_generator, sample_id,
                                 to_float, valid_mask)
 
 
+def known_keys_only(cls, cfg: Optional[dict], owner: str) -> dict:
+    """A copy of ``cfg`` (a ``semi_train_cfg``) after refusing keys that are
+    not fields of the dataclass ``cls``, naming them and the known ones."""
+    cfg = dict(cfg or {})
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(cfg) - known)
+    if unknown:
+        raise ValueError(f'{owner}: unknown semi_train_cfg keys {unknown}; '
+                         f'the keys are {sorted(known)}.')
+    return cfg
+
+
 @dataclass
 class SemiTrainCfg:
     """ASSGAN's ``semi_train_cfg`` (its defaults are the shipped default).
@@ -56,12 +68,7 @@ class SemiTrainCfg:
     def build(cls, cfg: Optional[dict]) -> 'SemiTrainCfg':
         """From a config dict; unknown keys and bad values raise errors
         naming the option."""
-        cfg = dict(cfg or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(cfg) - known)
-        if unknown:
-            raise ValueError(f'ASSGAN: unknown semi_train_cfg keys {unknown};'
-                             f' the keys are {sorted(known)}.')
+        cfg = known_keys_only(cls, cfg, 'ASSGAN')
         out = cls(**cfg)
         for name in ('lambda_semi', 'lambda_adv'):
             value = float(getattr(out, name))

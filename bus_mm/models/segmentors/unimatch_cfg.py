@@ -1,10 +1,11 @@
 """UniMatch's ``semi_train_cfg``: options, defaults (the paper's) and the
 checks that name a bad option before training starts."""
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Optional
 
 from mmseg.registry import MODELS
+from .assgan_state import known_keys_only
 
 STREAMS = ('s1', 's2', 'fp')
 
@@ -49,12 +50,7 @@ class UniMatchCfg:
     def build(cls, cfg: Optional[dict]) -> 'UniMatchCfg':
         """From a config dict; unknown keys and bad values raise
         ``ValueError`` naming the option."""
-        cfg = dict(cfg or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(cfg) - known)
-        if unknown:
-            raise ValueError(f'UniMatch: unknown semi_train_cfg keys '
-                             f'{unknown}; the keys are {sorted(known)}.')
+        cfg = known_keys_only(cls, cfg, 'UniMatch')
         weights = dict(s1=0.25, s2=0.25, fp=0.5)
         given = dict(cfg.pop('weights', None) or {})
         bad = sorted(set(given) - set(STREAMS))
