@@ -28,8 +28,11 @@ def guard_work_dir(cfg: Config, resume: bool = False,
                    overwrite: bool = False) -> None:
     """Check that ``cfg.work_dir`` may be used by this run, then stamp it.
 
-    * A work dir stamped by a run of a *different* config is refused unless
-      the run resumes it (e.g. a longer schedule) or ``overwrite`` is given.
+    * A work dir stamped by a run of a *different* config that saved
+      checkpoints is refused unless the run resumes it (e.g. a longer
+      schedule) or ``overwrite`` is given. A stamp without checkpoints (a
+      run that stopped before saving one, e.g. on a config error) holds
+      nothing to lose: the new run takes the work dir over.
     * A work dir holding checkpoints of the same config is refused without
       ``--resume`` (continue it) or ``--overwrite`` (retrain; checkpoints are
       then replaced).
@@ -42,7 +45,8 @@ def guard_work_dir(cfg: Config, resume: bool = False,
     work_dir = cfg.work_dir
     stamp = osp.join(work_dir, STAMP)
     fp = config_fingerprint(cfg)
-    if osp.isfile(stamp) and not (overwrite or resume):
+    if osp.isfile(stamp) and _has_checkpoints(work_dir) and not (
+            overwrite or resume):
         with open(stamp) as f:
             old = json.load(f)
         if old.get('fingerprint') != fp:

@@ -899,8 +899,15 @@ def test_bad_settings_are_refused_naming_the_option(kwargs, match):
 
 
 def test_bad_configs_and_inputs_raise_clear_errors():
-    with pytest.raises(KeyError, match='patch'):
+    with pytest.raises(ValueError, match='ASSGAN: model.gate: patch is not'):
         build(gate=dict(type='patch'))
+    with pytest.raises(ValueError, match="model.gate: .*unexpected keyword "
+                       "argument 'weighting'"):
+        build(gate=dict(type='AgreementDiscriminatorGate', weighting='rank'))
+    with pytest.raises(ValueError, match=r'ASSGAN: semi_train_cfg\.strong_aug'
+                       r'\.cutmix_prob .*\[0, 1\], got 1\.5'):
+        build(semi_train_cfg=dict(strong_aug=dict(type='StrongPerturbation',
+                                                  cutmix_prob=1.5)))
     with pytest.raises(TypeError, match='TrustGate'):
         build(gate=dict(type='PatchDiscriminator'))
     for removed in ('gamma', 'lambda_adv', 'semi_start', 'pairwise_gate'):

@@ -31,7 +31,7 @@ from .assgan_inference import GeneratorPairPredictor
 from .assgan_losses import (adversarial_loss, discriminator_loss, semi_loss,
                             supervised_losses)
 from .assgan_state import (Batch, GeneratorOutput, SemiTrainCfg, StrongView,
-                           record_decision)
+                           build_named, record_decision)
 
 _SHORT = {'generator_a': 'a', 'generator_b': 'b'}
 
@@ -91,7 +91,8 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.semi_train_cfg = SemiTrainCfg.build(semi_train_cfg)
-        self.gate = gate if isinstance(gate, TrustGate) else MODELS.build(gate)
+        self.gate = gate if isinstance(gate, TrustGate) else build_named(
+            gate, 'model.gate', 'ASSGAN')
         test_cfg = ConfigDict(copy.deepcopy(dict(test_cfg or {})))
         test_cfg.setdefault('predict_with', 'generator_a')
         test_cfg.setdefault('mode', 'whole')

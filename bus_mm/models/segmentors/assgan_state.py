@@ -1,6 +1,7 @@
 """The small records ASSGAN's training step passes around: its semi-
 supervised settings, the batch, each generator's output and the strong view.
 """
+import re
 from dataclasses import dataclass, field, fields
 from typing import Dict, List, Optional, Tuple
 
@@ -14,6 +15,32 @@ from ...evaluation.gate_audit import audit_pseudo_labels
 from ..gates import IGNORE_INDEX, GateDecision, TrustGate
 from .assgan_generators import (lesion_prob, run_generator, sample_id,
                                 to_float, valid_mask)
+
+
+def build_named(cfg: dict, where: str, owner: str):
+    """``MODELS.build(cfg)`` whose errors name the config path ``where``.
+
+    A component's own check (``'StrongPerturbation: cutmix_prob must ...'``)
+    becomes ``'<owner>: <where>.cutmix_prob must ...'``; any other build
+    error (an unknown option, an unknown type) is prefixed with
+    ``'<owner>: <where>: '``.
+
+    Args:
+        cfg (dict): The component's config (with ``type``).
+        where (str): Its path in the config, e.g.
+            ``'semi_train_cfg.strong_aug'`` or ``'model.gate'``.
+        owner (str): The model class named first in the message.
+    """
+    try:
+        return MODELS.build(dict(cfg))
+    except (TypeError, ValueError, KeyError) as err:
+        # str(KeyError) quotes its message; take the message itself
+        msg = str(err.args[0]) if isinstance(err, KeyError) and err.args \
+            else str(err)
+        m = re.match(r'^\w+: (\w+) (.*)$', msg, re.S)
+        if m:
+            raise ValueError(f'{owner}: {where}.{m[1]} {m[2]}') from err
+        raise ValueError(f'{owner}: {where}: {msg}') from err
 
 
 def known_keys_only(cls, cfg: Optional[dict], owner: str) -> dict:
@@ -113,7 +140,8 @@ class SemiTrainCfg:
         """The strong perturbation, or None."""
         if self.strong_aug is None:
             return None
-        return MODELS.build(dict(self.strong_aug))
+        return build_named(self.strong_aug, 'semi_train_cfg.strong_aug',
+                           'ASSGAN')
 
 
 @dataclass

@@ -1,11 +1,9 @@
 """UniMatch's ``semi_train_cfg``: options, defaults (the paper's) and the
 checks that name a bad option before training starts."""
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from mmseg.registry import MODELS
-from .assgan_state import known_keys_only
+from .assgan_state import build_named, known_keys_only
 
 STREAMS = ('s1', 's2', 'fp')
 
@@ -83,11 +81,7 @@ class UniMatchCfg:
         """The unlabeled loss module (None: the student's own)."""
         if self.loss_u is None:
             return None
-        try:
-            return MODELS.build(dict(self.loss_u))
-        except (TypeError, ValueError, KeyError) as err:
-            raise ValueError(f'UniMatch: semi_train_cfg.loss_u: '
-                             f'{str(err).strip(chr(34) + chr(39))}') from err
+        return build_named(self.loss_u, 'semi_train_cfg.loss_u', 'UniMatch')
 
     def build_strong_aug(self):
         """The strong perturbation (None without one); its own option
@@ -96,15 +90,8 @@ class UniMatchCfg:
             return None
         if not isinstance(self.strong_aug, dict):
             return self.strong_aug  # a ready perturbation object
-        try:
-            return MODELS.build(dict(self.strong_aug))
-        except (TypeError, ValueError, KeyError) as err:
-            msg = str(err).strip('"\'')
-            m = re.match(r'^\w+: (\w+) (.*)$', msg, re.S)
-            where = 'semi_train_cfg.strong_aug'
-            if m:
-                raise ValueError(f'UniMatch: {where}.{m[1]} {m[2]}') from err
-            raise ValueError(f'UniMatch: {where}: {msg}') from err
+        return build_named(self.strong_aug, 'semi_train_cfg.strong_aug',
+                           'UniMatch')
 
 
 def _number(name: str, value, low: float, high: float,
