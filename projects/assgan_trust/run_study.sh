@@ -14,8 +14,10 @@
 #   unimatch  UniMatch, its student branched from generator A, with the
 #           student's loss and with Dice alone on the unlabeled streams
 #   extra   w2s (accept-all with the strong view)
-#   weak    agree-rank and d-judge-weak: the agreement-rank gate without
-#           and with D as a judge, both without the strong view
+#   ref     the supervised phase, accept-all and sup only
+#   weak    agree-rank, d-judge-weak, d-prior-weak: the agreement-rank gate
+#           without D, with D as a judge, with D as a shape prior, all
+#           without the strong view
 #   stock   the stock mmseg baseline (labeled images only, own run)
 #   paper   the paper-literal gate (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
@@ -80,10 +82,18 @@ unit_cut() {
 unit_extra() {
   arm w2s "$1" "$2" "$P/w2s_r18_busi-cpu128_15pct.py" --no-discriminator
 }
+unit_ref() { # the supervised phase and the two reference rows first
+  local k=$1 s=$2
+  cv sup-phase "$k" "$s" "$A.py" --cfg-options train_cfg.max_iters=400
+  arm accept-all "$k" "$s" "${A}_2gen.py" --no-discriminator
+  arm sup        "$k" "$s" "${A}_sup.py" --no-discriminator
+}
 unit_weak() {
   local k=$1 s=$2
+  cv sup-phase "$k" "$s" "$A.py" --cfg-options train_cfg.max_iters=400
   arm agree-rank   "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
   arm d-judge-weak "$k" "$s" "$P/d-judge-weak_r18_busi-cpu128_15pct.py"
+  arm d-prior-weak "$k" "$s" "$P/d-prior-weak_r18_busi-cpu128_15pct.py"
 }
 unit_dlab() {
   arm d-labeled "$1" "$2" "$P/d-labeled_r18_busi-cpu128_15pct.py"

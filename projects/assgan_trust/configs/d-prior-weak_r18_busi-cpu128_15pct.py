@@ -1,0 +1,6 @@
+# D as a shape prior (L_adv 0.01 on labeled and unlabeled predictions, D
+# keeps learning) on top of the agreement-rank gate, without the strong
+# view: the receiver learns each pseudo-label on the teacher's own view.
+# The twin of agree-rank with D, as d-judge-weak is with D as a judge.
+_base_ = ['../../../configs/assgan/assgan_busi-cpu128-r18_15pct_d-prior.py']
+model = dict(semi_train_cfg=dict(strong_aug=None))
