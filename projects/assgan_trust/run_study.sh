@@ -2,9 +2,11 @@
 # The ASSGAN trust-rule study at full width (README.md beside this script).
 #   bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]
 # Every unit (fold x training seed) first trains the supervised phase once
-# (the default config, iterations 0-399: generators + D beside them, no
-# L_adv), then every arm is branched from its iter_400.pth and trained for
-# iterations 400-799 with its own config; the last checkpoint is tested.
+# (configs/sup-phase_*.py, the default of the study's start, iterations
+# 0-399: generators + D beside them, no L_adv), then every arm is branched
+# from its iter_400.pth and trained for iterations 400-799 with its own
+# config; the last checkpoint is tested. The arms' configs pin their
+# settings, so the study does not move when the shipped default does.
 # PHASES (default "main unimatch dlab cut extra weak stock paper"), each over
 # every unit before the next phase starts:
 #   main    sup, accept-all, d-judge (the default: D as a judge beside
@@ -69,12 +71,13 @@ arm() { # name fold seed config [--no-discriminator | --to-unimatch]
 
 unit_main() { # fold seed
   local k=$1 s=$2
-  cv sup-phase "$k" "$s" "$A.py" --cfg-options train_cfg.max_iters=400
+  cv sup-phase "$k" "$s" "$P/sup-phase_r18_busi-cpu128_15pct.py" \
+    --cfg-options train_cfg.max_iters=400
   arm sup        "$k" "$s" "${A}_sup.py" --no-discriminator
   arm accept-all "$k" "$s" "${A}_2gen.py" --no-discriminator
-  arm d-judge    "$k" "$s" "$A.py"
-  arm no-d       "$k" "$s" "${A}_no-d.py" --no-discriminator
-  arm d-prior    "$k" "$s" "${A}_d-prior.py"
+  arm d-judge    "$k" "$s" "$P/d-judge_r18_busi-cpu128_15pct.py"
+  arm no-d       "$k" "$s" "$P/no-d_r18_busi-cpu128_15pct.py" --no-discriminator
+  arm d-prior    "$k" "$s" "$P/d-prior_r18_busi-cpu128_15pct.py"
 }
 unit_cut() {
   arm agree-cut "$1" "$2" "${A}_agree-cut.py" --no-discriminator
@@ -84,13 +87,15 @@ unit_extra() {
 }
 unit_ref() { # the supervised phase and the two reference rows first
   local k=$1 s=$2
-  cv sup-phase "$k" "$s" "$A.py" --cfg-options train_cfg.max_iters=400
+  cv sup-phase "$k" "$s" "$P/sup-phase_r18_busi-cpu128_15pct.py" \
+    --cfg-options train_cfg.max_iters=400
   arm accept-all "$k" "$s" "${A}_2gen.py" --no-discriminator
   arm sup        "$k" "$s" "${A}_sup.py" --no-discriminator
 }
 unit_weak() {
   local k=$1 s=$2
-  cv sup-phase "$k" "$s" "$A.py" --cfg-options train_cfg.max_iters=400
+  cv sup-phase "$k" "$s" "$P/sup-phase_r18_busi-cpu128_15pct.py" \
+    --cfg-options train_cfg.max_iters=400
   arm agree-rank   "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
   arm d-judge-weak "$k" "$s" "$P/d-judge-weak_r18_busi-cpu128_15pct.py"
   arm d-prior-weak "$k" "$s" "$P/d-prior-weak_r18_busi-cpu128_15pct.py"

@@ -3,5 +3,5 @@
 # agree-rank (the same gate without D) beat accept-all on the first unit
 # where the strong view cost; this arm asks whether the default should drop
 # the strong view.
-_base_ = ['../../../configs/assgan/assgan_busi-cpu128-r18_15pct.py']
+_base_ = ['./d-judge_r18_busi-cpu128_15pct.py']
 model = dict(semi_train_cfg=dict(strong_aug=None))

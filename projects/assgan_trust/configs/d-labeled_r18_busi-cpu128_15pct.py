@@ -4,5 +4,5 @@
 # strong-view predictions of unlabeled images; D learns fakes from labeled
 # predictions only. Tests whether L_adv's cost comes from judging perturbed
 # unlabeled views.
-_base_ = ['../../../configs/assgan/assgan_busi-cpu128-r18_15pct_d-prior.py']
+_base_ = ['./d-prior_r18_busi-cpu128_15pct.py']
 model = dict(semi_train_cfg=dict(adv_on_unlabeled=False))

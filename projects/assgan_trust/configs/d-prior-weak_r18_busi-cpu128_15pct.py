@@ -2,5 +2,5 @@
 # keeps learning) on top of the agreement-rank gate, without the strong
 # view: the receiver learns each pseudo-label on the teacher's own view.
 # The twin of agree-rank with D, as d-judge-weak is with D as a judge.
-_base_ = ['../../../configs/assgan/assgan_busi-cpu128-r18_15pct_d-prior.py']
+_base_ = ['./d-prior_r18_busi-cpu128_15pct.py']
 model = dict(semi_train_cfg=dict(strong_aug=None))
