@@ -67,8 +67,7 @@ def test_the_model_base_is_the_class_default():
     assert dict(cfg.model.gate) == params['gate'].default == DEFAULT_GATE
     assert _semi(cfg) == asdict(SemiTrainCfg())
     assert cfg.model.discriminator.in_channels == 4  # image + mask
-    assert cfg.model.semi_train_cfg.strong_aug == dict(
-        type='StrongPerturbation')
+    assert cfg.model.semi_train_cfg.strong_aug is None  # the teacher's view
 
 
 @pytest.mark.parametrize('name', [
@@ -79,7 +78,7 @@ def test_the_model_base_is_the_class_default():
 def test_default_and_its_paper_gate_twin(name):
     from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
     cfg = _cfg(name + '.py')
-    # the default: D as a judge beside agreement, no L_adv, strong view
+    # the default: D as a judge beside agreement, no L_adv, no strong view
     assert dict(cfg.model.gate) == DEFAULT_GATE
     assert cfg.model.discriminator.type == 'PatchDiscriminator'
     assert cfg.model.discriminator.in_channels == 4

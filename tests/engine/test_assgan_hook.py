@@ -254,9 +254,9 @@ def test_with_runner(tmp_path):
     runner.train()
     hub = runner.message_hub
     assert runner.model.semi_enabled is True
-    # the hook set the phase: labeled pass only in iterations 0-1; labeled,
-    # weak and strong unlabeled passes in iterations 2-3
-    assert phases == [False, False] + [True] * 6
+    # the hook set the phase: labeled pass only in iterations 0-1; labeled
+    # and unlabeled passes in iterations 2-3 (no strong view by default)
+    assert phases == [False, False] + [True] * 4
     # accepted_* are logged in the semi-supervised phase only
     assert hub.get_scalar('train/accepted_a').data[0].tolist() == [2, 2]
     assert len(hub.get_scalar('train/pair_iou').data[0]) == 2

@@ -73,14 +73,15 @@ def gen_cfg(out_channels=1, aux=False, dropout=0.1):
 
 def build(out_a=1, out_b=2, aux_a=True, two=True, disc=True, semi=False,
           dropout=0.1, **kwargs):
-    """A tiny ASSGAN with D as a shape prior (L_adv 0.01) and the agreement
-    rank gate, so that every mechanism runs. ``disc=False`` also switches
+    """A tiny ASSGAN with D as a shape prior (L_adv 0.01), the agreement
+    rank gate and the strong view, so that every mechanism runs. ``disc=False`` also switches
     L_adv and D's step off, ``two=False`` defaults the gate to
     AcceptAllGate (AgreementGate needs a pair); ``semi_train_cfg`` entries
     are merged into those; ``semi=True`` starts in the semi-supervised
     phase."""
     semi_cfg = dict(lambda_adv=0.01) if disc else dict(
         lambda_adv=0., train_d_in_semi=False)
+    semi_cfg['strong_aug'] = dict(type='StrongPerturbation')
     semi_cfg.update(kwargs.pop('semi_train_cfg', None) or {})
     cfg = dict(
         type='ASSGAN',
@@ -219,7 +220,7 @@ def test_class_defaults_are_the_shipped_default():
     assert cfg.adv_warmup and cfg.adv_on_unlabeled and cfg.train_d_in_semi
     assert cfg.d_input == dict(binarize=True, with_image=True)
     assert model.d_view.binarize and model.d_view.with_image
-    assert isinstance(model.strong_aug, StrongPerturbation)
+    assert model.strong_aug is None  # the receiver learns on the teacher's view
     assert model.semi_enabled is False
     assert model.predict_with == 'generator_a'
 

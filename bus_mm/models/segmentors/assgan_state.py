@@ -78,8 +78,10 @@ class SemiTrainCfg:
         strong_aug (dict, optional): A strong perturbation
             (``StrongPerturbation``) of the unlabeled images that the
             receiving generator learns the pseudo-label on (weak-to-strong).
-            None: the receiver learns on the teacher's own view.
-            Defaults to ``dict(type='StrongPerturbation')``.
+            None (default): the receiver learns on the teacher's own view.
+            At full width on busi-dev the strong view cost generator A
+            4.6 IoU points under the agreement-rank gate (3 of 3 paired
+            units), so it is off unless asked for.
     """
     lambda_semi: float = 1.0
     lambda_adv: float = 0.
@@ -88,8 +90,7 @@ class SemiTrainCfg:
     train_d_in_semi: bool = True
     d_input: dict = field(
         default_factory=lambda: dict(binarize=True, with_image=True))
-    strong_aug: Optional[dict] = field(
-        default_factory=lambda: dict(type='StrongPerturbation'))
+    strong_aug: Optional[dict] = None
 
     @classmethod
     def build(cls, cfg: Optional[dict]) -> 'SemiTrainCfg':
