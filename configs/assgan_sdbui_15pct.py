@@ -2,15 +2,15 @@
 # SDBUI-style folder data, 320x320, 15% labeled = 195 labeled + 1110 unlabeled
 # training images, 150 val, 350 test; ResNet-101 DeepLabV3+ (G1) and PSPNet
 # (G2) and Hung et al.'s PatchGAN D; Adam 1e-4 per network; 200 supervised +
-# 500 semi-supervised epochs. The trust rule is bus_mm's default: D is
-# trained beside the generators (its own Adam, driven by ASSGANHook) and
-# judges every pseudo-label together with the generators' agreement
-# (AgreementDiscriminatorGate: mean of the two ranks, the lowest gamma =
-# 20% rejected, the rest weigh by it); the receiver learns on a strong
-# view; no L_adv. Of the roles of D measured at full width on busi-dev
-# (configs/assgan/README.md), this one cost least against the same rule
-# without D; D as a shape prior (L_adv, *_d-prior.py) cost more. The
-# paper's literal D gate is assgan_sdbui_15pct_paper-gate.py; the rule
+# 500 semi-supervised epochs. The trust rule is bus_mm's default: every
+# pseudo-label weighs by the rank of the two generators' agreement on its
+# image, the lowest gamma = 20% rejected (AgreementGate, weighting='rank');
+# D is trained beside the generators (its own Adam, driven by ASSGANHook)
+# and is a shape prior: L_adv 0.01 from the semi-supervised phase on. The
+# receiver learns on the teacher's own view. Of the roles of D measured at
+# full width on busi-dev (configs/assgan/README.md), this one cost least
+# against the same rule without D; D as a judge (*_d-judge.py) cost more.
+# The paper's literal D gate is assgan_sdbui_15pct_paper-gate.py; the rule
 # without D is configs/assgan/assgan_busi-cpu128-r18_15pct_no-d.py's model.
 #
 # Data: put the 1805 images at data/SDBUI/images/<id>.png and masks at

@@ -1,4 +1,4 @@
-# The default trust rule (agreement rank, gamma 0.2, strong view) without a
+# The default trust rule (agreement rank, gamma 0.2) without a
 # discriminator: what D's role costs or adds.
 _base_ = ['./assgan_busi-cpu128_15pct.py']
 model = dict(discriminator=None,

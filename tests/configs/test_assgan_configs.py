@@ -14,8 +14,9 @@ ASSGAN_CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(osp.join(REPO, 'configs', 'assgan', '*.py')) +
     glob.glob(osp.join(REPO, 'configs', 'assgan_*.py')))
-DEFAULT_GATE = dict(type='AgreementDiscriminatorGate', gamma=0.2)
 AGREE_RANK = dict(type='AgreementGate', gamma=0.2, weighting='rank')
+DEFAULT_GATE = AGREE_RANK
+JUDGE_GATE = dict(type='AgreementDiscriminatorGate', gamma=0.2)
 PAPER_SEMI = dict(lambda_adv=0.01, adv_warmup=False, adv_on_unlabeled=False,
                   train_d_in_semi=True,
                   d_input=dict(binarize=False, with_image=False),
@@ -78,7 +79,7 @@ def test_the_model_base_is_the_class_default():
 def test_default_and_its_paper_gate_twin(name):
     from bus_mm.models.segmentors.assgan_state import SemiTrainCfg
     cfg = _cfg(name + '.py')
-    # the default: D as a judge beside agreement, no L_adv, no strong view
+    # the default: agreement rank, D as a shape prior, no strong view
     assert dict(cfg.model.gate) == DEFAULT_GATE
     assert cfg.model.discriminator.type == 'PatchDiscriminator'
     assert cfg.model.discriminator.in_channels == 4
@@ -108,8 +109,8 @@ def test_default_and_its_paper_gate_twin(name):
     # the default rule without D: the agreement rank alone
     ('_no-d', AGREE_RANK, False,
      dict(lambda_adv=0., train_d_in_semi=False)),
-    # D as a shape prior instead of a judge
-    ('_d-prior', AGREE_RANK, True, dict(lambda_adv=0.01)),
+    # D as a judge instead of a shape prior
+    ('_d-judge', JUDGE_GATE, True, dict(lambda_adv=0.)),
     # D on the thresholded mask alone as a quantile judge, no L_adv
     ('_d-gate', dict(type='DiscriminatorGate', gamma=0.2, quantile=True),
      True, dict(lambda_adv=0., train_d_in_semi=False, strong_aug=None,
@@ -172,7 +173,7 @@ def test_full_width_rows_use_stock_mmseg_r18_networks():
     head tensor of the same shape) up to the 1-channel lesion logit."""
     from mmseg.registry import MODELS
     stem = 'configs/assgan/assgan_busi-cpu128'
-    for suffix in ('', '_sup', '_2gen', '_agree-cut', '_no-d',
+    for suffix in ('', '_sup', '_2gen', '_agree-cut', '_no-d', '_d-judge',
                    '_paper-gate'):
         full = _cfg(f'{stem}-r18_15pct{suffix}.py')
         w16 = _cfg(f'{stem}_15pct{suffix}.py')

@@ -212,11 +212,12 @@ def test_class_defaults_are_the_shipped_default():
     assert type(model.discriminator).__name__ == 'PatchDiscriminator'
     assert model.discriminator.in_channels == 4
     assert model.discriminator.base_channels == 32
-    # D as a judge beside the generators' agreement, no L_adv
-    assert type(model.gate).__name__ == 'AgreementDiscriminatorGate'
-    assert model.gate.gamma == 0.2 and model.gate.needs_discriminator
+    # the agreement rank judges, D is a shape prior (L_adv 0.01)
+    assert type(model.gate).__name__ == 'AgreementGate'
+    assert model.gate.gamma == 0.2 and model.gate.weighting == 'rank'
+    assert not model.gate.needs_discriminator
     cfg = model.semi_train_cfg
-    assert (cfg.lambda_semi, cfg.lambda_adv) == (1.0, 0.)
+    assert (cfg.lambda_semi, cfg.lambda_adv) == (1.0, 0.01)
     assert cfg.adv_warmup and cfg.adv_on_unlabeled and cfg.train_d_in_semi
     assert cfg.d_input == dict(binarize=True, with_image=True)
     assert model.d_view.binarize and model.d_view.with_image

@@ -56,8 +56,9 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
             the D step. Defaults to Hung et al.'s PatchDiscriminator (base
             width 32) that sees the image and the thresholded mask.
         gate (dict): The trust gate. Defaults to
-            ``AgreementDiscriminatorGate(gamma=0.2)``: D as a judge beside
-            the generators' agreement.
+            ``AgreementGate(gamma=0.2, weighting='rank')``: each pseudo-label
+            weighs by the rank of the two generators' agreement on its image,
+            the lowest 20% rejected; D is a shape prior (``lambda_adv``).
         semi_train_cfg (dict, optional): Loss weights, what D sees and the
             strong view; see :class:`~.assgan_state.SemiTrainCfg` for the
             keys and their defaults.
@@ -82,7 +83,7 @@ class ASSGAN(GeneratorPairPredictor, BaseSegmentor):
                      type='PatchDiscriminator', in_channels=4,
                      base_channels=32),
                  gate: ConfigType = dict(
-                     type='AgreementDiscriminatorGate', gamma=0.2),
+                     type='AgreementGate', gamma=0.2, weighting='rank'),
                  semi_train_cfg: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,

@@ -61,9 +61,9 @@ class SemiTrainCfg:
 
     Attributes:
         lambda_semi (float): Weight of L_semi (Eq. 4). Defaults to 1.0.
-        lambda_adv (float): Weight of L_adv (Eq. 2); 0 keeps D a judge
-            only. Defaults to 0 (the paper and Hung et al.: 0.01, D as a
-            shape prior, which cost accuracy at full width).
+        lambda_adv (float): Weight of L_adv (Eq. 2): D as a shape prior.
+            0 leaves D a judge only (with a gate that reads D) or idle.
+            Defaults to 0.01 (the paper and Hung et al.).
         adv_warmup (bool): L_adv reaches the generators from the semi-
             supervised phase on; in the supervised phase D learns beside
             them (so that phase equals a run without D). Defaults to True.
@@ -84,7 +84,7 @@ class SemiTrainCfg:
             units), so it is off unless asked for.
     """
     lambda_semi: float = 1.0
-    lambda_adv: float = 0.
+    lambda_adv: float = 0.01
     adv_warmup: bool = True
     adv_on_unlabeled: bool = True
     train_d_in_semi: bool = True

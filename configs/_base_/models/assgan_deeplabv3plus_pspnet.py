@@ -1,6 +1,7 @@
 # ASSGAN (Zhai et al. 2022): generator A = binary DeepLabV3+, generator B =
-# binary PSPNet, Hung et al.'s PatchGAN D as a judge of their pseudo-labels
-# beside the generators' agreement (the trust gate below; no L_adv).
+# binary PSPNet, Hung et al.'s PatchGAN D as a shape prior (L_adv 0.01 from
+# the semi-supervised phase on) and the generators' agreement as the trust
+# gate (below).
 # Any mmseg segmentor config can replace a generator (e.g. inherit an
 # `mmseg::` config and pass its `model` here); it must be binary
 # (num_classes=2, out_channels 1 or 2).
@@ -51,16 +52,17 @@ model = dict(
     # 0.2) sees the image beside the thresholded mask, real = ground truth.
     discriminator=dict(type='PatchDiscriminator', in_channels=4,
                        base_channels=32),
-    # Trust gate, D as a judge: each unlabeled prediction's trust is the
-    # mean of its agreement rank (IoU of the two generators' hard masks on
-    # the same image) and its D-score rank among the recent ones; the lowest
-    # gamma = 20% are rejected, the rest weigh by their trust.
-    gate=dict(type='AgreementDiscriminatorGate', gamma=0.2),
+    # Trust gate: each unlabeled prediction weighs by the rank of its
+    # agreement (IoU of the two generators' hard masks on the same image)
+    # among the recent ones; the lowest gamma = 20% are rejected. D does not
+    # judge (as a judge it cost 1.4 IoU points at full width): it is a shape
+    # prior through L_adv.
+    gate=dict(type='AgreementGate', gamma=0.2, weighting='rank'),
     semi_train_cfg=dict(
         lambda_semi=1.0,
-        lambda_adv=0.,         # no L_adv: D judges, it is not a shape prior
-        adv_warmup=True,       # (with lambda_adv > 0: from the semi phase on,
-        adv_on_unlabeled=True,  # D learns labeled and unlabeled fakes)
+        lambda_adv=0.01,       # D as a shape prior (Hung et al.'s weight)
+        adv_warmup=True,       # L_adv from the semi phase on; D learns beside
+        adv_on_unlabeled=True,  # the generators, labeled and unlabeled fakes
         train_d_in_semi=True,
         d_input=dict(binarize=True, with_image=True),
         # the receiver learns the pseudo-label on the teacher's own view;
