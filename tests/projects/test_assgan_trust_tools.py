@@ -90,3 +90,23 @@ def test_summary_pairs_arms_and_puts_a_one_network_arm_in_g_a(tmp_path,
     assert '| unimatch | 2 | 42.0 ± 4.2 | – | – |' in out
     # paired against sup over both units: +5 and -1 points, one positive
     assert '| unimatch | 2 | 2.0 ± 4.2 (1/2) |' in out
+
+
+def test_summary_keeps_only_the_asked_arms_and_seeds(tmp_path, capsys):
+    two = {'generator_a': {'IoU': 0.40}, 'generator_b': {'IoU': 0.30},
+           'mean': {'IoU': 0.42}}
+    for arm in ('sup-s0', 'sup-s1', 'accept-all-s0', 'w2s-s0'):
+        _fold(tmp_path, arm, 0, two)
+    _fold(tmp_path, 'accept-all-s1', 0, {'generator_a': {'IoU': 0.50},
+                                         'generator_b': {'IoU': 0.30},
+                                         'mean': {'IoU': 0.42}})
+    summarize.main([str(tmp_path), '--ref', 'sup', '--arms', 'sup',
+                    'accept-all', '--seeds', '0'])
+    out = capsys.readouterr().out
+    assert '| accept-all | 1 | 40.0 | 30.0 | 42.0 |' in out
+    assert 'w2s' not in out and 's1' not in out
+    summarize.main([str(tmp_path), '--ref', 'sup', '--arms', 'sup',
+                    'accept-all'])
+    out = capsys.readouterr().out
+    assert '| accept-all | 2 | 45.0 ± 7.1 |' in out
+    assert '| accept-all | 2 | 5.0 ± 7.1 (1/2) |' in out

@@ -101,8 +101,17 @@ def main(argv=None) -> None:
     parser.add_argument('work', help='the study folder')
     parser.add_argument('--ref', nargs='+', default=['sup', 'accept-all'],
                         help='arms to take paired differences against')
+    parser.add_argument('--arms', nargs='+',
+                        help='only these arms (default: every arm)')
+    parser.add_argument('--seeds', nargs='+', type=int,
+                        help='only the units of these training seeds (one '
+                        'protocol for every row of a table)')
     args = parser.parse_args(argv)
-    runs = load_runs(args.work)
+    runs = {arm: {u: d for u, d in units.items()
+                  if args.seeds is None or u[1] in args.seeds}
+            for arm, units in load_runs(args.work).items()
+            if args.arms is None or arm in args.arms}
+    runs = {arm: units for arm, units in runs.items() if units}
     if not runs:
         raise SystemExit(f'{args.work}: no finished fold of any arm')
     iou = {arm: {u: test_iou(d) for u, d in units.items()}
