@@ -1,8 +1,8 @@
 # ASSGAN on a BUSI folder at the paper's size (GPU): 320x320, ResNet-101
 # DeepLabV3+ and PSPNet (no pretrained weights are downloaded; set
 # model.generator_{a,b}.backbone.init_cfg for ImageNet weights you have),
-# the default trust rule (D as a judge beside the generators' agreement,
-# configs/assgan/README.md), Adam 1e-4, batch 4 labeled + 4 unlabeled, 15%
+# the default trust rule (the generators' agreement rank, D as a shape
+# prior; configs/assgan/README.md), Adam 1e-4, batch 4 labeled + 4 unlabeled, 15%
 # of each fold's training part labeled, 10% of the non-test images for
 # validation,
 # 200 supervised epochs of 18 iterations (one pass over the ~70 labeled images
