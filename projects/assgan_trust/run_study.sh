@@ -17,9 +17,9 @@
 #           student's loss and with Dice alone on the unlabeled streams
 #   extra   w2s (accept-all with the strong view)
 #   ref     the supervised phase, accept-all and sup only
-#   weak    agree-rank, d-judge-weak, d-prior-weak: the agreement-rank gate
-#           without D, with D as a judge, with D as a shape prior, all
-#           without the strong view
+#   weak    d-prior-weak (the shipped default), agree-rank, d-judge-weak:
+#           the agreement-rank gate with D as a shape prior, without D, with
+#           D as a judge, all without the strong view
 #   stock   the stock mmseg baseline (labeled images only, own run)
 #   paper   the paper-literal gate (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
@@ -96,9 +96,9 @@ unit_weak() {
   local k=$1 s=$2
   cv sup-phase "$k" "$s" "$P/sup-phase_r18_busi-cpu128_15pct.py" \
     --cfg-options train_cfg.max_iters=400
+  arm d-prior-weak "$k" "$s" "$P/d-prior-weak_r18_busi-cpu128_15pct.py"
   arm agree-rank   "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
   arm d-judge-weak "$k" "$s" "$P/d-judge-weak_r18_busi-cpu128_15pct.py"
-  arm d-prior-weak "$k" "$s" "$P/d-prior-weak_r18_busi-cpu128_15pct.py"
 }
 unit_dlab() {
   arm d-labeled "$1" "$2" "$P/d-labeled_r18_busi-cpu128_15pct.py"
