@@ -14,7 +14,8 @@
 #   cut     agree-cut
 #   dlab    d-labeled (d-prior with L_adv on labeled predictions only)
 #   unimatch  UniMatch, its student branched from generator A, with the
-#           student's loss and with Dice alone on the unlabeled streams
+#           student's loss, with Dice alone on the unlabeled streams and
+#           with one confidence threshold per predicted class
 #   extra   w2s (accept-all with the strong view)
 #   ref     the supervised phase, accept-all and sup only
 #   weak    d-prior-weak (the shipped default), agree-rank, d-judge-weak:
@@ -108,6 +109,8 @@ unit_unimatch() {
     --to-unimatch
   arm unimatch-dice-u "$1" "$2" \
     configs/unimatch/unimatch_busi-cpu128-r18_15pct_dice-u.py --to-unimatch
+  arm unimatch-class-thr "$1" "$2" \
+    configs/unimatch/unimatch_busi-cpu128-r18_15pct_class-thr.py --to-unimatch
 }
 unit_stock() {
   cv stock "$1" "$2" configs/baselines/deeplabv3plus_r18_busi-cpu128_15pct_stock.py

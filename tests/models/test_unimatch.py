@@ -306,6 +306,25 @@ def test_pseudo_labels_follow_the_confidence(out_channels):
     assert confident.sum() == 6
 
 
+@pytest.mark.parametrize('out_channels', [1, 2])
+def test_threshold_lesion_applies_to_predicted_lesion_pixels(out_channels):
+    """threshold 0.9, threshold_lesion 0.5: every lesion prediction
+    teaches, background still needs confidence > 0.9."""
+    model = build(out_channels, threshold=0.9, threshold_lesion=0.5)
+    z = torch.tensor([[-5., -1., 1., 5.]]).view(1, 1, 1, 4).expand(
+        1, 1, 4, 4)
+    logits = z if out_channels == 1 else torch.cat([torch.zeros_like(z), z],
+                                                   1)
+    labels, _, confident = model.pseudo_labels(logits,
+                                               torch.ones(1, 1, 4, 4))
+    assert labels[0, 0, 0].tolist() == [0, 255, 1, 1]
+    assert confident.sum() == 12
+    # the reverse asymmetry: background teaches freely, lesion needs 0.9
+    model = build(out_channels, threshold=0.5, threshold_lesion=0.9)
+    labels, _, _ = model.pseudo_labels(logits, torch.ones(1, 1, 4, 4))
+    assert labels[0, 0, 0].tolist() == [0, 0, 255, 1]
+
+
 def test_two_strong_views_differ_and_carry_their_cutmix(monkeypatch):
     torch.manual_seed(0)
     model = build(semi=True, threshold=0.,
@@ -500,6 +519,10 @@ def test_distributed_wrapper_single_process(find_unused):
 @pytest.mark.parametrize('kwargs,match', [
     (dict(threshold=1.5), r'semi_train_cfg\.threshold'),
     (dict(threshold=-0.1), r'semi_train_cfg\.threshold'),
+    (dict(threshold_lesion=1.2),
+     r'semi_train_cfg\.threshold_lesion must lie in \[0, 1\], got 1\.2'),
+    (dict(threshold_lesion='high'),
+     r"semi_train_cfg\.threshold_lesion must be a number, got 'high'"),
     (dict(fp_dropout=1.0), r'semi_train_cfg\.fp_dropout'),
     (dict(fp_dropout=-0.5), r'semi_train_cfg\.fp_dropout'),
     (dict(lambda_u=-1.), r'semi_train_cfg\.lambda_u'),

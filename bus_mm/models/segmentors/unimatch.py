@@ -13,7 +13,8 @@ ASSGAN's, from ``LabeledUnlabeledSampler``); per iteration:
   confidence ``max(p, 1 - p)``; only pixels with confidence ``> tau``
   teach (``semi_train_cfg.threshold``; the paper writes ``>= 0.95``: with
   ``>``, ``tau = 1`` switches every unlabeled loss off and ``tau = 0`` keeps
-  every pixel);
+  every pixel; ``threshold_lesion`` gives the pixels predicted lesion their
+  own threshold);
 * image perturbation: two strong views ``x^s1``, ``x^s2`` of ``x^w``, two
   independent draws of :class:`~bus_mm.models.utils.StrongPerturbation`
   (intensity, blur, speckle, CutMix inside the unlabeled batch; the
@@ -385,8 +386,11 @@ class UniMatch(BaseSegmentor):
                                valid.shape[-2:])
             conf = torch.maximum(prob, 1 - prob)
             ok = valid > 0
-            confident = (conf > self.semi_train_cfg.threshold) & ok
             pred = (prob > lesion_threshold(student)).long()
+            tau_b, tau_l = self.semi_train_cfg.class_thresholds()
+            tau = torch.where(pred > 0, conf.new_tensor(tau_l),
+                              conf.new_tensor(tau_b))
+            confident = (conf > tau) & ok
             ignore = torch.full_like(pred, IGNORE_INDEX)
             hard = torch.where(ok, pred, ignore)
             labels = torch.where(confident, pred, ignore)

@@ -1,7 +1,7 @@
 """UniMatch's ``semi_train_cfg``: options, defaults (the paper's) and the
 checks that name a bad option before training starts."""
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Tuple
 
 from .assgan_state import build_named, known_keys_only
 
@@ -15,6 +15,11 @@ class UniMatchCfg:
     Attributes:
         threshold (float): Confidence ``tau`` in [0, 1]: a pixel teaches
             when ``max(p, 1 - p) > tau``. Defaults to 0.95.
+        threshold_lesion (float, optional): The threshold in [0, 1] of the
+            pixels predicted lesion; ``threshold`` then applies to the
+            pixels predicted background only. With 0.5 every lesion
+            prediction teaches while background still needs ``threshold``.
+            None (default): one threshold for both classes.
         strong_aug (dict): The strong perturbation of the unlabeled images
             (a ``StrongPerturbation`` config; CutMix included). Defaults to
             ``dict(type='StrongPerturbation')``.
@@ -36,6 +41,7 @@ class UniMatchCfg:
             for a 1-channel head.
     """
     threshold: float = 0.95
+    threshold_lesion: Optional[float] = None
     strong_aug: dict = field(
         default_factory=lambda: dict(type='StrongPerturbation'))
     fp_dropout: float = 0.5
@@ -58,6 +64,9 @@ class UniMatchCfg:
         weights.update(given)
         out = cls(weights=weights, **cfg)
         out.threshold = _number('threshold', out.threshold, 0., 1.)
+        if out.threshold_lesion is not None:
+            out.threshold_lesion = _number('threshold_lesion',
+                                           out.threshold_lesion, 0., 1.)
         out.fp_dropout = _number('fp_dropout', out.fp_dropout, 0., 1.,
                                  high_open=True)
         out.lambda_u = _number('lambda_u', out.lambda_u, 0., float('inf'))
@@ -76,6 +85,12 @@ class UniMatchCfg:
                 f'config dict with a "type" (e.g. dict(type=\'DiceBCELoss\', '
                 f'bce_weight=0.)), got {out.loss_u!r}.')
         return out
+
+    def class_thresholds(self) -> Tuple[float, float]:
+        """``(tau_background, tau_lesion)``."""
+        if self.threshold_lesion is None:
+            return self.threshold, self.threshold
+        return self.threshold, self.threshold_lesion
 
     def build_loss_u(self):
         """The unlabeled loss module (None: the student's own)."""
