@@ -28,32 +28,8 @@ labels it lesion, so the optimum sits below 0.5 there (p = 0.44 outside a
 the part term, so the part only adds emphasis; ``'literal'`` keeps Eqs. 21-22
 as printed. See :mod:`bus_mm.models.losses.curriculum_part_target`.
 
-Sub-U-Net reading (Fig. 3) and Table I's parameter counts
----------------------------------------------------------
-Each path is mmseg's own :class:`mmseg.models.backbones.UNet` (its
-``encoder``/``decoder`` ModuleLists, ``BasicConvBlock``, ``UpConvBlock``)
-with ``base_channels=32, num_stages=5`` (32-64-128-256-512), two 3x3
-conv-BN-ReLU per block, 2x2 max-pool, and an ``InterpConv`` up-sampler with a
-**3x3** conv (``upsample_cfg=dict(type='InterpConv', kernel_size=3,
-padding=1)``: bilinear x2 then 3x3 conv-BN-ReLU, the "up-sampling + conv" of
-Fig. 3), followed by a 1x1 conv to a 1-channel logit. mmseg's ConvModule
-drops the conv bias in front of BN. Counting (C_in*C_out*9 weights + 2*C BN
-affine parameters):
-
-* encoder, 5 blocks of two convs: 4,714,208
-* decoder up-samplers 512->256, 256->128, 128->64, 64->32 (3x3 conv + BN):
-  1,567,680
-* decoder blocks (2*C -> C, C -> C): 2,352,000
-* final 1x1 conv 32->1: 33
-
-= **8,633,921 = 8.63M** per sub-U-Net (Table I: 8.64M, -0.07%); two paths
-17,267,842 (17.28M, -0.07%); C2-attention adds 1,050,624 (per path 1x1 Q
-512x512, K and V 512x256, with bias) = 18,318,466 (18.33M, -0.07%); the
-default MLP head adds 98 parameters (Model 5's 17.28M = Model 3's). The
-other readings are off by more: mmseg's default 1x1 ``InterpConv`` gives
-7.24M, a 2x2 transposed conv 7.77M, ``DeconvModule`` (4x4) 9.86M. The same
-reading with a (redundant) conv bias before BN, as in the common PyTorch
-U-Net implementations, gives 8,637,345.
+The sub-U-Net of each path and its parameter count (Table I):
+:mod:`bus_mm.models.segmentors.taichinet_paths`.
 
 Ablations (Table I-III): :mod:`bus_mm.models.segmentors.taichinet_ablations`.
 """
@@ -62,7 +38,6 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.registry import DefaultScope
 from torch import Tensor
 
 from bus_mm.models.losses.curriculum_part_target import (
@@ -72,28 +47,13 @@ from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from .binary_segmentor import BinarySegmentorMixin, stack_gt
-from .taichinet_ablations import _SWITCHES, TAICHINET_ABLATIONS
+from .taichinet_ablations import (_SWITCHES, TAICHINET_ABLATIONS,
+                                  ablation_switches, resolve_switches)
+from .taichinet_paths import (SUB_UNET, build_sub_unet, decode, encode,
+                              size_divisor)
 
 __all__ = ['TaiChiNet', 'SUB_UNET', 'TAICHINET_ABLATIONS',
            'BinarySegmentorMixin', 'stack_gt']
-
-SUB_UNET = dict(
-    type='UNet',
-    in_channels=3,
-    base_channels=32,
-    num_stages=5,
-    strides=(1, 1, 1, 1, 1),
-    enc_num_convs=(2, 2, 2, 2, 2),
-    dec_num_convs=(2, 2, 2, 2),
-    downsamples=(True, True, True, True),
-    enc_dilations=(1, 1, 1, 1, 1),
-    dec_dilations=(1, 1, 1, 1),
-    norm_cfg=dict(type='BN', requires_grad=True),
-    act_cfg=dict(type='ReLU'),
-    upsample_cfg=dict(type='InterpConv', kernel_size=3, padding=1),
-    norm_eval=False)
-"""The sub-U-Net of Fig. 3 as an mmseg ``UNet`` config (8.63M with the
-1-channel logit conv)."""
 
 CURRICULUM_HINT = (
     'run tools/misc/prepare_curriculum.py <unetpp-config> --checkpoint ... '
@@ -189,11 +149,8 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
                  init_cfg: OptMultiConfig = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if ablation not in TAICHINET_ABLATIONS:
-            raise ValueError(f'TaiChiNet: unknown ablation {ablation!r}; '
-                             f'choose from {sorted(TAICHINET_ABLATIONS)}')
-        switches = dict(TAICHINET_ABLATIONS[ablation])
-        given = dict(
+        switches = resolve_switches(
+            ablation,
             use_negative_path=use_negative_path,
             use_c2_attention=use_c2_attention,
             use_comp_head=use_comp_head,
@@ -201,17 +158,15 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
             use_curriculum=use_curriculum,
             mutual=mutual,
             head_variant=head_variant)
-        switches.update({k: v for k, v in given.items() if v is not None})
-        self._check_switches(switches)
         for key in _SWITCHES:
             setattr(self, key, switches[key])
         self.ablation = ablation
 
-        self.backbone_p = self._build_sub_unet(backbone)
+        self.backbone_p = build_sub_unet(backbone)
         width = self.backbone_p.base_channels
         self.conv_seg_p = nn.Conv2d(width, 1, kernel_size=1)
         if self.use_negative_path:
-            self.backbone_n = self._build_sub_unet(backbone)
+            self.backbone_n = build_sub_unet(backbone)
             self.conv_seg_n = nn.Conv2d(width, 1, kernel_size=1)
         bottleneck = width * 2**(len(self.backbone_p.encoder) - 1)
         if self.use_c2_attention:
@@ -238,7 +193,7 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
         self.ignore_empty_parts = ignore_empty_parts
         self.stage = stage
 
-        self.size_divisor = self._size_divisor(self.backbone_p)
+        self.size_divisor = size_divisor(self.backbone_p)
         self.align_corners = False
         self.num_classes = 2
         self.out_channels = 1
@@ -269,56 +224,10 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
             dict: ``dict(type='TaiChiNet', ablation=name, **switches,
             **overrides)``.
         """
-        if name not in TAICHINET_ABLATIONS:
-            raise ValueError(f'TaiChiNet: unknown ablation {name!r}; '
-                             f'choose from {sorted(TAICHINET_ABLATIONS)}')
         cfg = dict(type=cls.__name__, ablation=name)
-        cfg.update(TAICHINET_ABLATIONS[name])
+        cfg.update(ablation_switches(name))
         cfg.update(overrides)
         return cfg
-
-    @staticmethod
-    def _check_switches(s: dict) -> None:
-        if s['mutual'] not in ('complementary', 'consistent'):
-            raise ValueError("TaiChiNet: mutual must be 'complementary' or "
-                             f"'consistent', got {s['mutual']!r}")
-        if not s['use_negative_path']:
-            on = [
-                k for k in ('use_c2_attention', 'use_comp_head',
-                            'use_comp_loss') if s[k]
-            ]
-            if on:
-                raise ValueError(
-                    f'TaiChiNet: {", ".join(on)} need(s) both paths; set '
-                    'use_negative_path=True or turn them off (Model 1 is '
-                    "ablation='model1')")
-
-    @staticmethod
-    def _build_sub_unet(cfg: ConfigType) -> nn.Module:
-        # mmcv's build_upsample_layer looks 'InterpConv' up in the current
-        # default scope; outside an mmseg runner (no scope yet) use mmseg's.
-        scope = None if DefaultScope.get_current_instance() else 'mmseg'
-        with DefaultScope.overwrite_default_scope(scope):
-            net = MODELS.build(copy.deepcopy(cfg))
-        if not all(
-                isinstance(getattr(net, name, None), nn.ModuleList)
-                for name in ('encoder', 'decoder')):
-            raise TypeError(
-                'TaiChiNet: backbone must build an mmseg UNet-like module '
-                'with `encoder` and `decoder` ModuleLists (access to the '
-                f'bottleneck is needed for C2-attention), got {cfg["type"]}')
-        return net
-
-    @staticmethod
-    def _size_divisor(net: nn.Module) -> int:
-        num_stages = len(net.encoder)
-        strides = getattr(net, 'strides', (1, ) * num_stages)
-        downsamples = getattr(net, 'downsamples', (True, ) * (num_stages - 1))
-        rate = 1
-        for i in range(1, num_stages):
-            if strides[i] == 2 or downsamples[i - 1]:
-                rate *= 2
-        return rate
 
     @property
     def stage(self) -> int:
@@ -334,21 +243,6 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
     # ------------------------------------------------------------------ #
     # network
     # ------------------------------------------------------------------ #
-    @staticmethod
-    def _encode(net: nn.Module, x: Tensor) -> List[Tensor]:
-        outs = []
-        for enc in net.encoder:
-            x = enc(x)
-            outs.append(x)
-        return outs
-
-    @staticmethod
-    def _decode(net: nn.Module, enc_outs: List[Tensor]) -> Tensor:
-        x = enc_outs[-1]
-        for i in reversed(range(len(net.decoder))):
-            x = net.decoder[i](enc_outs[i], x)
-        return x
-
     def extract_feat(
             self,
             inputs: Tensor) -> Tuple[Optional[List[Tensor]], List[Tensor]]:
@@ -363,10 +257,10 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
             (``enc_n`` is ``None`` without the negative path); the last
             entries are ``F'_n`` and ``F'_p``.
         """
-        enc_p = self._encode(self.backbone_p, inputs)
+        enc_p = encode(self.backbone_p, inputs)
         enc_n = None
         if self.use_negative_path:
-            enc_n = self._encode(self.backbone_n, inputs)
+            enc_n = encode(self.backbone_n, inputs)
         if self.use_c2_attention:
             enc_n[-1], enc_p[-1] = self.neck(enc_n[-1], enc_p[-1])
         return enc_n, enc_p
@@ -386,11 +280,11 @@ class TaiChiNet(BinarySegmentorMixin, BaseSegmentor):
         """
         x, h, w = self._pad_to_divisor(inputs)
         enc_n, enc_p = self.extract_feat(x)
-        outs = dict(pre_p=self.conv_seg_p(self._decode(self.backbone_p,
+        outs = dict(pre_p=self.conv_seg_p(decode(self.backbone_p,
                                                        enc_p)))
         if self.use_negative_path:
             outs['pre_n'] = self.conv_seg_n(
-                self._decode(self.backbone_n, enc_n))
+                decode(self.backbone_n, enc_n))
         outs = {k: v[..., :h, :w] for k, v in outs.items()}
         if self.use_comp_head:
             outs['logit_n'], outs['logit_p'] = self.comp_head(

@@ -20,7 +20,7 @@ CAtt + CHead and TaiChiNet = Model 7 + curriculum, which is what we encode.
   ``sigmoid(O_p)`` and ``sigmoid(O_n)``.
 * ``head_variant`` in {'a', 'b', 'c'} selects Fig. 10's heads (Table III).
 """
-from typing import Dict
+from typing import Dict, Optional
 
 _SWITCHES = ('use_negative_path', 'use_c2_attention', 'use_comp_head',
              'use_comp_loss', 'use_curriculum', 'mutual', 'head_variant')
@@ -48,3 +48,38 @@ TAICHINET_ABLATIONS: Dict[str, dict] = {
     'taichinet_head_b': _row(True, True, True, True, True, head='b'),
 }
 """Switches of each ablation row (Tables I-III); ``TaiChiNet(ablation=k)``."""
+
+
+def ablation_switches(name: str) -> dict:
+    """The switches of the row ``name``; an unknown name raises naming the
+    rows."""
+    if name not in TAICHINET_ABLATIONS:
+        raise ValueError(f'TaiChiNet: unknown ablation {name!r}; '
+                         f'choose from {sorted(TAICHINET_ABLATIONS)}')
+    return dict(TAICHINET_ABLATIONS[name])
+
+
+def resolve_switches(ablation: str, **given: Optional[object]) -> dict:
+    """The row's switches with the given ones (not None) on top, checked.
+
+    Args:
+        ablation (str): Key of :data:`TAICHINET_ABLATIONS`.
+        **given: Switches of ``_SWITCHES``; None keeps the row's value.
+
+    Returns:
+        dict: Every switch of ``_SWITCHES``.
+    """
+    s = ablation_switches(ablation)
+    s.update({k: v for k, v in given.items() if v is not None})
+    if s['mutual'] not in ('complementary', 'consistent'):
+        raise ValueError("TaiChiNet: mutual must be 'complementary' or "
+                         f"'consistent', got {s['mutual']!r}")
+    if not s['use_negative_path']:
+        on = [k for k in ('use_c2_attention', 'use_comp_head',
+                          'use_comp_loss') if s[k]]
+        if on:
+            raise ValueError(
+                f'TaiChiNet: {", ".join(on)} need(s) both paths; set '
+                'use_negative_path=True or turn them off (Model 1 is '
+                "ablation='model1')")
+    return s
