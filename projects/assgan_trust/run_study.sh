@@ -21,6 +21,8 @@
 #   weak    d-prior-weak (the shipped default), agree-rank, d-judge-weak:
 #           the agreement-rank gate with D as a shape prior, without D, with
 #           D as a judge, all without the strong view
+#   long    sup, accept-all and the default (d-prior-weak) trained to
+#           iteration 1200 (a semi-supervised phase of 800 iterations)
 #   stock   the stock mmseg baseline (labeled images only, own run)
 #   paper   the paper-literal gate (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
@@ -57,8 +59,10 @@ cv() { # name fold seed config [cross_val args...]
   fi
 }
 
-arm() { # name fold seed config [--no-discriminator | --to-unimatch]
+arm() { # name fold seed config [--no-discriminator | --to-unimatch | ""]
+         #     [extra tools/cross_val.py args...]
   local name=$1 k=$2 s=$3 cfg=$4 nod=${5:-}
+  shift $(( $# < 5 ? $# : 5 ))
   local src=$WORK/sup-phase-s$s/fold_$k/iter_400.pth
   local dst=$WORK/$name-s$s/fold_$k
   [ -f "$src" ] || { log "SKIP   $name fold $k seed $s: no $src"; return; }
@@ -67,7 +71,7 @@ arm() { # name fold seed config [--no-discriminator | --to-unimatch]
     "$PY" projects/assgan_trust/tools/branch.py "$src" "$dst" $nod \
       >> "$WORK/logs/$name-s$s.log" 2>&1
   fi
-  cv "$name" "$k" "$s" "$cfg" --audit-gate
+  cv "$name" "$k" "$s" "$cfg" --audit-gate "$@"
 }
 
 unit_main() { # fold seed
@@ -100,6 +104,13 @@ unit_weak() {
   arm d-prior-weak "$k" "$s" "$P/d-prior-weak_r18_busi-cpu128_15pct.py"
   arm agree-rank   "$k" "$s" "$P/agree-rank_r18_busi-cpu128_15pct.py" --no-discriminator
   arm d-judge-weak "$k" "$s" "$P/d-judge-weak_r18_busi-cpu128_15pct.py"
+}
+unit_long() { # sup, accept-all and the default with a semi phase of 800
+  local k=$1 s=$2 long=(--cfg-options train_cfg.max_iters=1200)
+  arm sup-long          "$k" "$s" "${A}_sup.py" --no-discriminator "${long[@]}"
+  arm accept-all-long   "$k" "$s" "${A}_2gen.py" --no-discriminator "${long[@]}"
+  arm d-prior-weak-long "$k" "$s" "$P/d-prior-weak_r18_busi-cpu128_15pct.py" "" \
+    "${long[@]}"
 }
 unit_dlab() {
   arm d-labeled "$1" "$2" "$P/d-labeled_r18_busi-cpu128_15pct.py"

@@ -110,3 +110,55 @@ def test_summary_keeps_only_the_asked_arms_and_seeds(tmp_path, capsys):
     out = capsys.readouterr().out
     assert '| accept-all | 2 | 45.0 ± 7.1 |' in out
     assert '| accept-all | 2 | 5.0 ± 7.1 (1/2) |' in out
+
+
+def _dry_run(tmp_path, phases, units='0:1'):
+    """Run the study driver with a stand-in interpreter that records its
+    command lines instead of training."""
+    import subprocess
+    work = tmp_path / 'work'
+    sup = work / 'sup-phase-s1' / 'fold_0'
+    sup.mkdir(parents=True)
+    (sup / 'iter_400.pth').write_bytes(b'')
+    done = work / 'sup-s1' / 'fold_0'
+    done.mkdir(parents=True)
+    (done / 'cv_fold_metrics.json').write_text('{}')
+    calls = tmp_path / 'calls.txt'
+    fake = tmp_path / 'python'
+    fake.write_text(f'#!/bin/bash\necho "$@" >> {calls}\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, PYTHON=str(fake), UNITS=units, LANES='1',
+               FAST='--amp')
+    subprocess.run(['bash', 'projects/assgan_trust/run_study.sh', '/data',
+                    str(work), phases], env=env, check=True,
+                   capture_output=True)
+    return [line.split() for line in calls.read_text().splitlines()]
+
+
+def test_study_driver_long_phase_branches_and_extends(tmp_path):
+    calls = _dry_run(tmp_path, 'long')
+    branches = [c for c in calls if 'branch.py' in c[0]]
+    runs = [c for c in calls if c[0] == 'tools/cross_val.py']
+    assert [c[2].rsplit('/', 2)[-2] for c in branches] == [
+        'sup-long-s1', 'accept-all-long-s1', 'd-prior-weak-long-s1']
+    assert all(c[1].endswith('sup-phase-s1/fold_0/iter_400.pth')
+               for c in branches)
+    # the default keeps its discriminator, the two references drop it
+    assert [c[3:] for c in branches] == [['--no-discriminator']] * 2 + [[]]
+    assert len(runs) == 3
+    for run in runs:
+        assert run[run.index('--folds') + 1] == '0'
+        assert run.count('--cfg-options') == 2
+        assert 'train_cfg.max_iters=1200' in run
+        assert run[-1] == 'randomness.seed=1' and '--amp' in run
+
+
+def test_study_driver_skips_finished_arms_and_missing_phases(tmp_path):
+    calls = _dry_run(tmp_path, 'ref', units='0:1 1:1')
+    names = [c[c.index('--work-dir') + 1].rsplit('/', 1)[-1] for c in calls
+             if c[0] == 'tools/cross_val.py']
+    # unit 0:1: its supervised phase is called again (it has no metrics
+    # yet, so it resumes), accept-all runs, sup is finished and skipped;
+    # unit 1:1 trains its supervised phase, then its arms find no
+    # checkpoint (the stand-in wrote none) and are skipped
+    assert names == ['sup-phase-s1', 'accept-all-s1', 'sup-phase-s1']
