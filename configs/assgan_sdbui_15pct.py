@@ -9,8 +9,9 @@
 # and is a shape prior: L_adv 0.01 from the semi-supervised phase on. The
 # receiver learns on the teacher's own view. Of the roles of D measured at
 # full width on busi-dev (configs/assgan/README.md), this one cost least
-# against the same rule without D: a change of -0.3 +- 1.0 IoU points (generator A, 6
-# paired units); D as a judge (*_d-judge.py) cost 1.8 +- 2.0.
+# against the same rule without D: a change of -0.3 +- 1.0 IoU points
+# (generator A, 6 paired units); D as a judge (*_d-judge.py) cost
+# 1.8 +- 2.0.
 # The paper's literal D gate is assgan_sdbui_15pct_paper-gate.py; the rule
 # without D is configs/assgan/assgan_busi-cpu128-r18_15pct_no-d.py's model.
 #
