@@ -11,7 +11,7 @@
 # full width on busi-dev (configs/assgan/README.md), this one cost least
 # against the same rule without D: a change of -0.3 +- 1.0 IoU points
 # (generator A, 6 paired units); D as a judge (*_d-judge.py) cost
-# 1.8 +- 2.0.
+# 1.5 +- 1.8.
 # The paper's literal D gate is assgan_sdbui_15pct_paper-gate.py; the rule
 # without D is configs/assgan/assgan_busi-cpu128-r18_15pct_no-d.py's model.
 #

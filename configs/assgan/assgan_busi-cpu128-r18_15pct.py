@@ -8,7 +8,7 @@
 # default is +5.7 +- 1.9 IoU points (generator A, 6 paired units) over
 # supervised training (_sup.py) and +1.6 +- 1.4 over accepting every
 # pseudo-label (_2gen.py); D as a shape prior moves it by -0.3 +- 1.0 against the
-# same rule without D (_no-d.py; _d-judge.py is D as a judge, -1.8 +- 2.0);
+# same rule without D (_no-d.py; _d-judge.py is D as a judge, -1.5 +- 1.8);
 # docs/studies/assgan_trust_rules_full-width.md.
 #   python tools/cross_val.py configs/assgan/assgan_busi-cpu128-r18_15pct.py \
 #       --num-folds 3 --data-root data/BUSI --checkpoint last --amp auto

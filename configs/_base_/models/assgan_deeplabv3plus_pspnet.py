@@ -55,7 +55,7 @@ model = dict(
     # Trust gate: each unlabeled prediction weighs by the rank of its
     # agreement (IoU of the two generators' hard masks on the same image)
     # among the recent ones; the lowest gamma = 20% are rejected. D does not
-    # judge (as a judge it cost 1.8 IoU points at full width): it is a shape
+    # judge (as a judge it cost 1.5 IoU points at full width): it is a shape
     # prior through L_adv.
     gate=dict(type='AgreementGate', gamma=0.2, weighting='rank'),
     semi_train_cfg=dict(
