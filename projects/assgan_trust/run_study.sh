@@ -27,8 +27,10 @@
 #   paper   the paper-literal gate (own supervised phase)
 # Environment: PYTHON (.venv/bin/python), FOLDS (3), UNITS (the
 # "fold:seed" pairs, default "0:0 1:0 2:0 0:1 1:1 2:1"), LANES (2), FAST
-# (extra tools/cross_val.py flags, e.g. "--amp"). Two lanes of one thread
-# each; rerunning the same command continues a killed study.
+# (extra tools/cross_val.py flags, e.g. "--amp"), ARMS (run only the arms
+# named here, e.g. "unimatch unimatch-class-thr"; a unit's supervised phase
+# still runs when a named arm needs it). Two lanes of one thread each;
+# rerunning the same command continues a killed study.
 set -uo pipefail
 DATA=${1:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
 WORK=${2:?usage: bash projects/assgan_trust/run_study.sh DATA_ROOT WORK [PHASES]}
@@ -45,9 +47,13 @@ P=projects/assgan_trust/configs
 mkdir -p "$WORK/logs"
 WORK=$(cd "$WORK" && pwd)
 log() { echo "$(date +%T) $*" | tee -a "$WORK/logs/study.log"; }
+wanted() { # name: whether ARMS (if set) names it
+  [ -z "${ARMS:-}" ] || [ "$1" = sup-phase ] || [[ " $ARMS " == *" $1 "* ]]
+}
 
 cv() { # name fold seed config [cross_val args...]
   local name=$1 k=$2 s=$3 cfg=$4; shift 4
+  wanted "$name" || return 0
   [ -f "$WORK/$name-s$s/fold_$k/cv_fold_metrics.json" ] && return 0
   if "$PY" tools/cross_val.py "$cfg" --num-folds "$K" --folds "$k" --seed 0 \
       --data-root "$DATA" --work-dir "$WORK/$name-s$s" --checkpoint last \
@@ -65,6 +71,7 @@ arm() { # name fold seed config [--no-discriminator | --to-unimatch | ""]
   shift $(( $# < 5 ? $# : 5 ))
   local src=$WORK/sup-phase-s$s/fold_$k/iter_400.pth
   local dst=$WORK/$name-s$s/fold_$k
+  wanted "$name" || return 0
   [ -f "$src" ] || { log "SKIP   $name fold $k seed $s: no $src"; return; }
   if ! ls "$dst"/iter_*.pth >/dev/null 2>&1 && \
       [ ! -f "$dst/cv_fold_metrics.json" ]; then

@@ -162,3 +162,17 @@ def test_study_driver_skips_finished_arms_and_missing_phases(tmp_path):
     # unit 1:1 trains its supervised phase, then its arms find no
     # checkpoint (the stand-in wrote none) and are skipped
     assert names == ['sup-phase-s1', 'accept-all-s1', 'sup-phase-s1']
+
+
+def test_study_driver_runs_only_the_arms_named_in_arms(tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv('ARMS', 'unimatch-class-thr')
+    calls = _dry_run(tmp_path, 'main unimatch')
+    names = [c[c.index('--work-dir') + 1].rsplit('/', 1)[-1] for c in calls
+             if c[0] == 'tools/cross_val.py']
+    branches = [c[2].rsplit('/', 2)[-2] for c in calls
+                if 'branch.py' in c[0]]
+    # the supervised phase still runs (the arm branches from it); no other
+    # arm of either phase is branched or trained
+    assert names == ['sup-phase-s1', 'unimatch-class-thr-s1']
+    assert branches == ['unimatch-class-thr-s1']
