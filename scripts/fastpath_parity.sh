@@ -9,7 +9,9 @@
 #   taichinet TaiChiNet cpu128 with its U-Net++ curriculum teacher
 #   bash scripts/fastpath_parity.sh DATA_ROOT [WORK_ROOT]
 # Two lanes (fp32, fast path), one thread each; rerunning continues (finished
-# folds are skipped, a killed fold resumes). ROWS picks rows (default all).
+# folds are skipped, a killed fold resumes). ROWS picks rows (default all),
+# PRECISIONS the lanes (default "fp32 bf16"; one of them runs a single lane,
+# e.g. beside other jobs).
 # Then the paired table of a row (ROW-fp32-s0 and ROW-bf16-s0 are its runs):
 #   python tools/analysis_tools/paired_diff.py --ref unet-fp32 \
 #       WORK_ROOT/unet-fp32-s0 WORK_ROOT/unet-bf16-s0
@@ -19,9 +21,9 @@ DATA=${1:?usage: bash scripts/fastpath_parity.sh DATA_ROOT [WORK_ROOT]}
 WORK=${2:-work_dirs/fastpath_parity}
 PY=${PYTHON:-.venv/bin/python}
 ROWS=${ROWS:-sup-r18 unet taichinet}
+PRECISIONS=${PRECISIONS:-fp32 bf16}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 T=configs/taichinet
-mkdir -p "$WORK"
 cv() { # name config [extra args...]
   local name=$1 cfg=$2; shift 2
   if $PY tools/cross_val.py "$cfg" --num-folds 3 --seed 0 --data-root "$DATA" \
@@ -40,13 +42,26 @@ lane() { # precision cross_val flags...
       unet) cv "unet-$p-s0" $T/unet_busi-cpu128.py "$@" ;;
       taichinet) cv "taichinet-$p-s0" $T/taichinet_busi-cpu128.py "$@" \
           --curriculum-teacher $T/unetpp_busi-cpu128.py ;;
-      *) echo "unknown row '$row' in ROWS (sup-r18, unet, taichinet)" >&2
-         exit 2 ;;
     esac
   done
 }
+for row in $ROWS; do  # checked before any lane starts
+  case $row in sup-r18|unet|taichinet) ;;
+    *) echo "unknown row '$row' in ROWS (sup-r18, unet, taichinet)" >&2
+       exit 2 ;;
+  esac
+done
+for p in $PRECISIONS; do
+  case $p in fp32|bf16) ;;
+    *) echo "unknown precision '$p' in PRECISIONS (fp32, bf16)" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$WORK"
 rm -f "$WORK/FAILED"
-lane fp32 --no-amp --no-channels-last &
-lane bf16 --amp &
+for p in $PRECISIONS; do
+  if [ "$p" = fp32 ]; then lane fp32 --no-amp --no-channels-last &
+  else lane bf16 --amp &
+  fi
+done
 wait
 [ ! -f "$WORK/FAILED" ]
