@@ -320,6 +320,7 @@ def main(argv=None):
                        args.curriculum_teacher, '--out', cur_dir]
                 if osp.isdir(cur_dir):
                     cmd.append('--overwrite')  # an unfinished earlier attempt
+                cmd += fast_path_argv(args)  # the teacher trains alike
                 run(cmd + ['--cfg-options'] + topts, args.dry_run, log)
             opts += [f'{k}={cur_dir}' for k in curriculum_keys(cfg)]
         if not osp.isfile(osp.join(fold_dir, TRAIN_DONE)):

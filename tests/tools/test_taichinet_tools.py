@@ -357,3 +357,34 @@ def test_analyze_distractors_counts_fp_on_distractors(tmp_path):
     assert res['fp_share_on_distractor'] == pytest.approx(14 / 15)
     with pytest.raises(FileNotFoundError, match='distractor_masks'):
         distractor_false_positives(str(pred_dir), str(tmp_path))
+
+
+def test_teacher_trains_with_the_fast_path_flags(monkeypatch, tmp_path):
+    """prepare_curriculum.py passes --amp/--no-amp/--channels-last on to the
+    teacher's tools/train.py (the mining itself stays fp32)."""
+    tool = load_tool(CURRICULUM_TOOL)
+    calls = []
+    monkeypatch.setattr(tool.subprocess, 'call',
+                        lambda argv: calls.append(argv) or 1)
+    args = tool.parse_args([TEACHER, '--out', str(tmp_path), '--no-amp',
+                            '--channels-last=auto'])
+    with pytest.raises(SystemExit, match='training the teacher failed'):
+        tool.train_teacher(TEACHER, str(tmp_path / 'unetpp'), None, False,
+                           tool.fast_path_argv(args))
+    argv = calls[0]
+    assert argv[1].endswith('train.py')
+    assert '--no-amp' in argv and '--channels-last=auto' in argv
+
+
+def test_cross_val_gives_the_teacher_the_students_precision(phantom_root,
+                                                             tmp_path):
+    """A --no-amp cross-validation trains each fold's teacher in fp32 too
+    (the printed prepare_curriculum.py command of the dry run)."""
+    proc = run_tool('tools/cross_val.py', STUDENT, '--num-folds', '3',
+                    '--data-root', phantom_root, '--work-dir',
+                    str(tmp_path / 'cv'), '--curriculum-teacher', TEACHER,
+                    '--no-amp', '--dry-run')
+    teacher = [line for line in proc.stdout.splitlines()
+               if 'prepare_curriculum.py' in line]
+    assert len(teacher) == 3
+    assert all('--no-amp' in line for line in teacher)

@@ -65,6 +65,7 @@ from mmengine.utils import ProgressBar
 
 from bus_mm.apis import (best_val_iou, build_inference_pipeline, init_model,
                          load_config)
+from bus_mm.engine.fast_path import add_fast_path_args, fast_path_argv
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 META_FILE = 'curriculum_meta.json'
@@ -117,6 +118,9 @@ def parse_args(argv=None):
         '--cfg-options', nargs='+', default=None,
         help='override config settings, xxx=yyy format (as tools/train.py); '
         'also used to train the teacher')
+    # passed on to the teacher's training (tools/train.py); the mining
+    # itself always predicts in fp32 and the plain layout
+    add_fast_path_args(parser)
     args = parser.parse_args(argv)
     if not 0.0 < args.thr < 1.0:
         parser.error(f'--thr must lie in (0, 1), got {args.thr}')
@@ -156,11 +160,23 @@ def check_out_dir(out: str, overwrite: bool) -> None:
     os.makedirs(out, exist_ok=True)
 
 
-def train_teacher(config: str, work_dir: str, options, overwrite: bool) -> str:
-    """Train the U-Net++ with tools/train.py; return its checkpoint."""
+def train_teacher(config: str, work_dir: str, options, overwrite: bool,
+                  fast_path: Optional[list] = None) -> str:
+    """Train the U-Net++ with tools/train.py; return its checkpoint.
+
+    Args:
+        config (str): The teacher's config file.
+        work_dir (str): Its training work dir.
+        options (list | None): ``--cfg-options`` words for the training.
+        overwrite (bool): Replace an earlier training in ``work_dir``.
+        fast_path (list, optional): Fast-path flags for tools/train.py
+            (``--amp=auto``, ``--no-amp``, ...; see
+            :func:`bus_mm.engine.fast_path.fast_path_argv`).
+    """
     argv = [config, '--work-dir', work_dir]
     if overwrite:
         argv.append('--overwrite')
+    argv += fast_path or []
     if options:
         argv += ['--cfg-options', *options]
     print(f'training the U-Net++ teacher: tools/train.py {" ".join(argv)}',
@@ -447,7 +463,8 @@ def main(argv=None):
     checkpoint = args.checkpoint
     if checkpoint is None:
         checkpoint = train_teacher(args.config, osp.join(args.out, 'unetpp'),
-                                   args.cfg_options, args.overwrite)
+                                   args.cfg_options, args.overwrite,
+                                   fast_path_argv(args))
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = build_teacher(cfg, checkpoint, device)
