@@ -10,6 +10,11 @@ _base_ = [
     '../_base_/datasets/bus_phantom.py',
     '../_base_/default_runtime.py', '../_base_/schedules/assgan_iter.py'
 ]
+# Fast path (docs/advanced_guides/fast_path.md): bf16 autocast where the CPU
+# has native bf16 (AVX-512 BF16 / AMX) or AMP on CUDA, fp32 elsewhere; the
+# layout by phase, precision and CPU. --no-amp / --amp force the precision.
+amp = 'auto'
+channels_last = 'auto'
 crop_size = (128, 128)
 split = dict(type='ratio', val=0.1, test=0.2, labeled=0.15, seed=0)
 data_root = 'data/phantom'

@@ -363,6 +363,7 @@ AUTO_CONFIGS = [
     'configs/assgan/assgan_busi-cpu128-r18_15pct_agree-cut.py',
     'configs/assgan/assgan_busi-cpu128-r18_15pct_no-d.py',
     'configs/assgan/assgan_busi-cpu128-r18_15pct_paper-gate.py',
+    'configs/assgan/assgan_phantom-demo.py',  # make demo
 ]
 
 
@@ -381,8 +382,8 @@ def test_cpu_configs_default_to_auto(path, bf16_cpu, logs):
                for w in fp._optim_wrappers(cfg))
 
 
-@pytest.mark.parametrize('path', ['configs/assgan/assgan_phantom-demo.py',
-                                  'configs/taichinet/taichinet_busi-224.py'])
+@pytest.mark.parametrize('path', ['configs/taichinet/taichinet_busi-224.py',
+                                  'configs/demo/unet_phantom-demo.py'])
 def test_other_configs_keep_the_plain_default(path):
     from bus_mm.apis import load_config
     cfg = load_config(osp.join(REPO, path))
