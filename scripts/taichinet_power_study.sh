@@ -23,7 +23,11 @@
 # Every student also gets model.backbone.base_channels=WIDTH.
 # Two lanes (one thread each) run side by side; rerunning the same command
 # continues a killed study (finished folds are skipped, a killed fold resumes
-# from its last checkpoint).
+# from its last checkpoint). JOBS=N instead runs the same commands N at a
+# time through tools/misc/job_queue.py (a GPU trains a dozen of these small
+# models side by side; teachers first, each TaiChiNet run as soon as its
+# fold's curriculum exists); QUEUE_OPTS adds its options, e.g.
+# "--deadline 3600" (stop the running trainings after an hour; rerun to go on).
 #   bash scripts/taichinet_power_study.sh DATA_ROOT WORK [WIDTH]
 # Environment: PYTHON (default .venv/bin/python), PHASES (default
 # "core normal table1"), FOLDS (5), FOLD_LIST (which of the FOLDS folds to
@@ -70,7 +74,7 @@ fold() { # name fold seed config [cross_val args...] [-- cfg-options...]
     "randomness.seed=$seed" "model.backbone.base_channels=$WIDTH"
     "${opts[@]}" "${CV_EXTRA[@]}")
   if [ "$DRY" != 0 ]; then
-    echo "run $name fold $k: ${cmd[*]}"; return 0
+    echo "run $name fold $k: $(printf '%q ' "${cmd[@]}")"; return 0
   fi
   if "${cmd[@]}" >> "$WORK/logs/$name.log" 2>&1; then
     log "done   $name fold $k"
@@ -215,10 +219,23 @@ if [ "$DRY" != 0 ]; then
   echo "lane B:"; lane_b
   exit 0
 fi
-lane_a > "$WORK/logs/lane_a.log" 2>&1 &
-lane_b > "$WORK/logs/lane_b.log" 2>&1 &
-wait
-cat "$WORK/logs/lane_a.log" "$WORK/logs/lane_b.log"
+if [ -n "${JOBS:-}" ]; then
+  DRY_RUN=1 JOBS= bash "$0" "$DATA" "$WORK" "$WIDTH" \
+    | "$PY" tools/misc/job_queue.py --work "$WORK" --jobs "$JOBS" \
+      ${QUEUE_OPTS:-} \
+    | tee "$WORK/logs/queue.log"
+  "$PY" - "$WORK" <<'EOF' # the queue's failed and skipped jobs, as the lanes'
+import json, os.path as osp, sys
+for job in json.load(open(osp.join(sys.argv[1], 'logs', 'queue.json'))):
+    if job['state'] not in ('done', 'finished before'):
+        open(osp.join(sys.argv[1], '.failed', f"{job['name']}-f{job['fold']}"), 'w').close()
+EOF
+else
+  lane_a > "$WORK/logs/lane_a.log" 2>&1 &
+  lane_b > "$WORK/logs/lane_b.log" 2>&1 &
+  wait
+  cat "$WORK/logs/lane_a.log" "$WORK/logs/lane_b.log"
+fi
 
 # summaries over every run's finished folds (the lanes ran one fold per
 # cross_val.py call), paired differences, pictures of fold 0

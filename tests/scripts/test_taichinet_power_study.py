@@ -8,6 +8,7 @@ import os.path as osp
 import re
 import stat
 import subprocess
+import sys
 
 import pytest
 
@@ -109,13 +110,16 @@ def test_other_widths_override_the_students_only(tmp_path):
                 T + 'unetpp_busi-cpu128.py'
 
 
-def test_the_lanes_run_the_paper_width_configs(tmp_path):
+@pytest.mark.parametrize('jobs', [None, '3'])
+def test_the_lanes_run_the_paper_width_configs(jobs, tmp_path):
     """The real path (no DRY_RUN) with a stand-in for Python: every
     cross_val.py call is recorded and marks its fold finished; the teacher
-    run writes the curriculum the other TaiChiNet runs link."""
+    run writes the curriculum the other TaiChiNet runs link. JOBS=3 runs the
+    same commands through tools/misc/job_queue.py (the real one)."""
     record = tmp_path / 'calls.txt'
     stub = tmp_path / 'python'
     stub.write_text(f"""#!/usr/bin/env bash
+[ "$1" = tools/misc/job_queue.py ] && exec {sys.executable} "$@"
 [ "$1" = tools/cross_val.py ] || exit 0
 echo "$*" >> {record}
 work=; fold=; teacher=
@@ -134,8 +138,10 @@ echo '{{"fold": '$fold'}}' > "$work/fold_$fold/cv_fold_metrics.json"
 """)
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     work = tmp_path / 'work'
-    proc = _study('data/BUSI', str(work), '32', env=dict(
-        PYTHON=str(stub), FOLD_LIST='0', SEEDS='0 1', PHASES='core'))
+    env = dict(PYTHON=str(stub), FOLD_LIST='0', SEEDS='0 1', PHASES='core')
+    if jobs:
+        env['JOBS'] = jobs
+    proc = _study('data/BUSI', str(work), '32', env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     calls = record.read_text().splitlines()
     assert len(calls) == 8
@@ -150,3 +156,7 @@ echo '{{"fold": '$fold'}}' > "$work/fold_$fold/cv_fold_metrics.json"
         link = work / run / 'fold_0' / 'curriculum'
         assert link.is_symlink()
         assert os.readlink(link) == '../../tc-masked-s0/fold_0/curriculum'
+    if jobs:
+        assert '8 of 8 jobs to run, 3 at a time' in proc.stdout
+        assert (work / 'logs' / 'queue.json').is_file()
+        assert not os.listdir(work / '.failed')
