@@ -8,6 +8,10 @@
 #   normal : normal-model1, normal-model7, normal-tc-masked (BUSI's normal
 #            images included in training and test; *_busi-with-normal-cpu128)
 #   table1 : model2 ... model6 (Table I ablations, no curriculum)
+# Runs trained without the normal images (core, table1) also test each
+# fold's checkpoint on all of them (tools/cross_val.py --test-normal: false
+# positives on unseen lesion-free images); a fold finished without that test
+# gets only the test on a rerun.
 # The U-Net++ teacher of each fold is trained and mined once, by the seed-0
 # run of tc-masked (resp. normal-tc-masked); the other TaiChiNet runs of that
 # fold link its curriculum folder (a training seed only changes the student).
@@ -68,7 +72,13 @@ fold() { # name fold seed config [cross_val args...] [-- cfg-options...]
   [ $# -gt 0 ] && shift
   opts=("$@")
   local dir=$WORK/$name
-  [ -f "$dir/fold_$k/cv_fold_metrics.json" ] && return 0
+  # runs trained without the normal images are also tested on them
+  [[ $name == normal-* ]] || args+=(--test-normal)
+  local done=$dir/fold_$k/cv_fold_metrics.json
+  if [ -f "$done" ]; then
+    [[ $name == normal-* ]] && return 0
+    grep -q normal_num_images "$done" && return 0
+  fi
   local cmd=("$PY" tools/cross_val.py "$cfg" --num-folds "$K" --folds "$k"
     --seed 0 --data-root "$DATA" --work-dir "$dir" "${args[@]}" --cfg-options
     "randomness.seed=$seed" "model.backbone.base_channels=$WIDTH"

@@ -48,6 +48,9 @@ from bus_mm.engine.config_walk import (curriculum_keys, loader_datasets,
 from bus_mm.engine.fast_path import add_fast_path_args, fast_path_argv
 from bus_mm.engine.run_guard import config_fingerprint, find_checkpoint
 from bus_mm.evaluation.cv_summary import write_cv_summary
+from bus_mm.evaluation.normal_test import (has_normal_figures,
+                                           merge_normal_figures, normal_ids,
+                                           normal_split, normal_test_options)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(TOOLS)
@@ -90,6 +93,12 @@ def parse_args(argv=None):
                         'tools/misc/prepare_curriculum.py')
     parser.add_argument('--teacher-cfg-options', nargs='+', action=DictAction,
                         help='--cfg-options for the teacher config')
+    parser.add_argument('--test-normal', action='store_true',
+                        help="BUSI without normal images: also test each "
+                        "fold's checkpoint on every normal image of the data "
+                        'root (all unseen) and add the false-positive figures '
+                        '(normal_*) to its metrics; finished folds get only '
+                        'this test')
     parser.add_argument('--audit-gate', action='store_true',
                         help='ASSGAN: audit the trust gate (tools/train.py '
                         '--audit-gate)')
@@ -222,6 +231,28 @@ def run(cmd: List[str], dry_run: bool, log: str) -> None:
 
 
 # ---------------------------------------------------------------------- main
+def test_normal_images(cmd: List[str], fold_dir: str, done: str,
+                       dry_run: bool, log: str) -> None:
+    """Run ``cmd`` (tools/test.py on the normal images into
+    ``<fold>/normal_test``) and add its ``normal_*`` figures to ``done``."""
+    out = osp.join(fold_dir, 'normal_test')
+    if osp.isdir(out):  # a test killed midway: its CSVs are ours
+        for stale in os.listdir(out):
+            if stale.startswith('per_image') and stale.endswith('.csv'):
+                os.remove(osp.join(out, stale))
+    run(cmd, dry_run, log)
+    if dry_run:
+        return
+    with open(osp.join(out, 'test_metrics.json')) as f:
+        normal = json.load(f)['metrics']
+    with open(done) as f:
+        rec = json.load(f)
+    rec['metrics'] = merge_normal_figures(rec['metrics'], normal)
+    with open(done + '.tmp', 'w') as f:
+        json.dump(rec, f, indent=1)
+    os.replace(done + '.tmp', done)
+
+
 def main(argv=None):
     args = parse_args(argv)
     # the config as tools/train.py loads it (--cfg-options, --data-root)
@@ -265,6 +296,15 @@ def main(argv=None):
                          'mines its own (configs/taichinet/unetpp_*.py)')
 
     ids, cats = dataset_ids(cfg)
+    if args.test_normal:  # checked before anything is written
+        try:
+            ids_n = normal_ids(cfg)
+        except ValueError as e:
+            raise SystemExit(f'--test-normal: {e}') from None
+        if not ids_n:
+            raise SystemExit(
+                '--test-normal: no normal/ images under the data root '
+                f"({args.data_root or 'of the config'}); drop --test-normal")
     folds = args.folds if args.folds is not None else list(
         range(args.num_folds))
     bad = [f for f in folds if not 0 <= f < args.num_folds]
@@ -286,6 +326,14 @@ def main(argv=None):
                 split, osp.join(work_dir, 'splits', f'fold_{fold}.json')))
         except FileExistsError as e:
             raise SystemExit(str(e)) from None
+    normal_opts = []
+    if args.test_normal:
+        try:
+            normal_opts = normal_test_options(cfg, save_split(
+                normal_split(ids_n),
+                osp.join(work_dir, 'splits', 'normal.json')))
+        except FileExistsError as e:
+            raise SystemExit(f'--test-normal: {e}') from None
     print(f'{args.num_folds}-fold cross-validation of {args.config} on '
           f'{len(ids)} images (seed {seed}, val {val}, labeled '
           f'{labeled if labeled is not None else "all"}); folds {folds}; '
@@ -302,13 +350,30 @@ def main(argv=None):
         t0 = time.time()
         fold_dir = osp.join(work_dir, f'fold_{fold}')
         done = osp.join(fold_dir, FOLD_DONE)
+        log = osp.join(fold_dir, 'cv_commands.log')
+        opts = user_opts + fold_options(cfg, split_paths[fold])
+        test_cmd = [py, osp.join(TOOLS, 'test.py'), args.config]
+        normal_args = ['--work-dir', osp.join(fold_dir, 'normal_test'),
+                       '--csv', osp.join(fold_dir, 'normal_test',
+                                         'per_image.csv'),
+                       '--show-dir', osp.join(fold_dir, 'normal_test', 'vis')]
+        normal_args += ['--predict-with'] + variants if variants else []
+        normal_args += fast_path_argv(args) + ['--cfg-options'] + opts + \
+            normal_opts
         if osp.isfile(done):
+            with open(done) as f:
+                rec = json.load(f)
+            if normal_opts and not has_normal_figures(rec['metrics']):
+                print(f'fold {fold}: finished earlier; testing its checkpoint '
+                      'on the normal images', flush=True)
+                test_normal_images(test_cmd + [rec['checkpoint']] +
+                                   normal_args, fold_dir, done, args.dry_run,
+                                   log)
+                continue
             print(f'fold {fold}: finished earlier, skipped ({done})',
                   flush=True)
             continue
         os.makedirs(fold_dir, exist_ok=True)
-        log = osp.join(fold_dir, 'cv_commands.log')
-        opts = user_opts + fold_options(cfg, split_paths[fold])
         if args.curriculum_teacher:
             cur_dir = osp.join(fold_dir, 'curriculum')
             if not osp.isfile(osp.join(cur_dir, 'curriculum_meta.json')):
@@ -350,8 +415,7 @@ def main(argv=None):
         for stale in os.listdir(fold_dir):  # from a test killed midway
             if stale.startswith('per_image') and stale.endswith('.csv'):
                 os.remove(osp.join(fold_dir, stale))
-        cmd = [py, osp.join(TOOLS, 'test.py'), args.config, ckpt,
-               '--work-dir', fold_dir, '--csv',
+        cmd = test_cmd + [ckpt, '--work-dir', fold_dir, '--csv',
                osp.join(fold_dir, 'per_image.csv'),
                '--out', osp.join(fold_dir, 'pred_masks'),
                '--show-dir', osp.join(fold_dir, 'test_vis')]
@@ -365,6 +429,9 @@ def main(argv=None):
             json.dump(dict(fold=fold, checkpoint=ckpt, checkpoint_rule=which,
                            seconds=round(time.time() - t0, 1),
                            metrics=metrics), f, indent=1)
+        if normal_opts:
+            test_normal_images(test_cmd + [ckpt] + normal_args, fold_dir,
+                               done, args.dry_run, log)
         print(f'fold {fold}: done in {time.time() - t0:.0f} s', flush=True)
 
     per_fold = {}

@@ -60,6 +60,8 @@ def test_width_8_runs_the_cpu128_configs(width, tmp_path):
                                    else 'unetpp_busi-cpu128.py')
         else:
             assert teacher is None
+        # trained without the normal images -> also tested on them
+        assert ('--test-normal' in words) == (not name.startswith('normal'))
 
 
 def test_width_32_runs_the_paper_width_configs_teachers_included(tmp_path):
@@ -122,11 +124,11 @@ def test_the_lanes_run_the_paper_width_configs(jobs, tmp_path):
 [ "$1" = tools/misc/job_queue.py ] && exec {sys.executable} "$@"
 [ "$1" = tools/cross_val.py ] || exit 0
 echo "$*" >> {record}
-work=; fold=; teacher=
+work=; fold=; teacher=; normal=
 while [ $# -gt 0 ]; do
   case $1 in
     --work-dir) work=$2 ;; --folds) fold=$2 ;;
-    --curriculum-teacher) teacher=$2 ;;
+    --curriculum-teacher) teacher=$2 ;; --test-normal) normal=1 ;;
   esac
   shift
 done
@@ -134,7 +136,11 @@ mkdir -p "$work/fold_$fold/curriculum"
 if [ -n "$teacher" ] && [ ! -L "$work/fold_$fold/curriculum" ]; then
   echo {{}} > "$work/fold_$fold/curriculum/curriculum_meta.json"
 fi
-echo '{{"fold": '$fold'}}' > "$work/fold_$fold/cv_fold_metrics.json"
+if [ -n "$normal" ]; then
+  echo '{{"fold": '$fold', "normal_num_images": 30}}' > "$work/fold_$fold/cv_fold_metrics.json"
+else
+  echo '{{"fold": '$fold'}}' > "$work/fold_$fold/cv_fold_metrics.json"
+fi
 """)
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     work = tmp_path / 'work'
@@ -160,3 +166,12 @@ echo '{{"fold": '$fold'}}' > "$work/fold_$fold/cv_fold_metrics.json"
         assert '8 of 8 jobs to run, 3 at a time' in proc.stdout
         assert (work / 'logs' / 'queue.json').is_file()
         assert not os.listdir(work / '.failed')
+        return
+    # a rerun calls nothing; a fold finished without the normal-image test
+    # (an older run) gets called again, for that test
+    done = work / 'model1-s0' / 'fold_0' / 'cv_fold_metrics.json'
+    done.write_text('{"fold": 0}')
+    assert _study('data/BUSI', str(work), '32', env=env).returncode == 0
+    calls = record.read_text().splitlines()[8:]
+    assert len(calls) == 1 and '--work-dir ' + str(work / 'model1-s0') in \
+        calls[0] and '--test-normal' in calls[0]

@@ -155,6 +155,67 @@ def test_rerun_skips_finished_folds(cv_run, phantom_root):
     assert osp.isfile(osp.join(work, 'fold_1', 'cv_fold_metrics.json'))
 
 
+def test_test_normal_adds_false_positives_on_unseen_normal_images(
+        cv_run, phantom_root):
+    """--test-normal on finished folds: the checkpoint is tested on every
+    normal image (none trained on), nothing is retrained, the normal_*
+    figures join the fold metrics and the summary."""
+    work, _ = cv_run
+    ckpt = osp.join(work, 'fold_0', 'iter_4.pth')
+    mtime = os.path.getmtime(ckpt)
+    args = [CONFIG, '--num-folds', '2', '--data-root', phantom_root,
+            '--work-dir', work, '--test-normal', '--cfg-options', *FAST]
+    proc = cross_val(*args)
+    assert 'tools/train.py' not in proc.stdout
+    assert os.path.getmtime(ckpt) == mtime
+    normal = json.load(open(osp.join(work, 'splits', 'normal.json')))
+    assert normal['train'] == [] and len(normal['test']) == 4
+    assert all(i.startswith('normal/') for i in normal['test'])
+    for fold in (0, 1):
+        fd = osp.join(work, f'fold_{fold}')
+        rec = json.load(open(osp.join(fd, 'cv_fold_metrics.json')))
+        m = rec['metrics']['model']
+        nt = json.load(open(osp.join(fd, 'normal_test',
+                                     'test_metrics.json')))['metrics']
+        assert nt['model']['num_images'] == 4
+        assert m['normal_num_images'] == 4
+        assert m['normal_fp_pixels'] == nt['model']['normal_fp_pixels']
+        # the lesion test's own figures are kept
+        test = json.load(open(osp.join(fd, 'test_metrics.json')))['metrics']
+        assert m['Dice'] == test['model']['Dice']
+        assert len(open(osp.join(fd, 'normal_test',
+                                 'per_image.csv')).readlines()) == 5
+    assert '### model: normal images' in open(
+        osp.join(work, 'cv_summary.md')).read()
+    # a second call has nothing left to do
+    proc = cross_val(*args)
+    assert 'tools/test.py' not in proc.stdout
+    assert proc.stdout.count('finished earlier, skipped') == 2
+
+
+def test_test_normal_refuses_data_it_cannot_test(phantom_root, tmp_path):
+    work = str(tmp_path / 'cv')
+    proc = cross_val(CONFIG, '--num-folds', '2', '--data-root', phantom_root,
+                     '--work-dir', work, '--test-normal', '--dry-run',
+                     '--cfg-options',
+                     'test_dataloader.dataset.include_normal=True',
+                     check=False)
+    assert proc.returncode != 0
+    assert '--test-normal' in proc.stderr and 'include_normal' in proc.stderr
+    assert not osp.exists(work)  # refused before anything is written
+    empty = tmp_path / 'no_normal'
+    for cat in ('benign', 'malignant'):
+        src = osp.join(phantom_root, cat)
+        os.makedirs(empty / cat)
+        for n in os.listdir(src):
+            os.symlink(osp.join(src, n), empty / cat / n)
+    proc = cross_val(CONFIG, '--num-folds', '2', '--data-root', str(empty),
+                     '--work-dir', work, '--test-normal', '--dry-run',
+                     check=False)
+    assert proc.returncode != 0
+    assert 'no normal/ images' in proc.stderr and str(empty) in proc.stderr
+
+
 def test_analyze_draws_curves_cases_and_table(cv_run, tmp_path):
     work, _ = cv_run
     proc = run_tool(ANALYZE, work)

@@ -6,6 +6,7 @@ import os
 import os.path as osp
 import subprocess
 
+import numpy as np
 import pytest
 
 from .conftest import REPO, load_tool
@@ -72,8 +73,17 @@ def test_paired_differences_by_hand(runs, tmp_path):
     assert '| tc-masked - model1 | 6 | +3.7 +- 2.3 | +3.7 +- 2.3 | 5 / 6 |' \
         in text
     assert '| 2 | 0 | 64.0 | 63.0 | -1.0 |' in text
+    # the 95% t-interval of the mean difference over the 6 units
+    half = 2.5706 * np.std(diffs, ddof=1) / np.sqrt(6)
+    assert p['ci95'] == pytest.approx((np.mean(diffs) - half,
+                                       np.mean(diffs) + half), abs=1e-4)
+    assert '| 5 / 6 | [+1.2, +6.1] |' in text
     # normal images: clean counts summed over units, FP pixels vs the ref
     assert '| tc-masked | 6 | 36 / 60 (60%) | 150 +- 0 | -50% |' in text
+    # paired per unit: 150 - 400 on seed 0, 150 - 200 on seed 1
+    assert '| -50% | -150 +- 110 (6 / 6) |' in text
+    fp = data['paired']['tc-masked']['normal_fp_pixels']
+    assert fp['diffs'] == pytest.approx([-250, -50] * 3) and fp['n'] == 6
     # teachers (once per fold, from the run that mined them): fold 1's
     # teacher (40.0) is below model1's best val IoU there (mean 51.0)
     assert '| 1 | tc-masked-s0 | 40.0 | 51.0 | 30.0 | 50.0 | 20.0 |' in text

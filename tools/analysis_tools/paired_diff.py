@@ -40,6 +40,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+from scipy import stats
 
 from bus_mm.apis import best_val_iou
 
@@ -146,10 +147,23 @@ def paired(ref: Dict[Unit, dict], other: Dict[Unit, dict],
 
 
 def paired_summary(pairs) -> dict:
+    """Mean, sample std, units above 0 and the 95% t-interval of the
+    paired differences (``ci95`` is None below two units)."""
     d = [o - r for _, r, o in pairs]
     m, s = mean_std(d)
+    ci = None
+    if len(d) > 1:
+        half = stats.t.ppf(0.975, len(d) - 1) * s / np.sqrt(len(d))
+        ci = (m - half, m + half)
     return dict(n=len(d), mean=m, std=s, positive=sum(x > 0 for x in d),
-                diffs=d)
+                diffs=d, ci95=ci)
+
+
+def fmt_ci(ci: Optional[Tuple[float, float]], scale: float = 100) -> str:
+    """A 95% interval in points, e.g. ``[-2.1, +4.0]``."""
+    if ci is None:
+        return '-'
+    return f'[{scale * ci[0]:+.1f}, {scale * ci[1]:+.1f}]'
 
 
 def teacher_rows(runs: List[str], ref_runs: List[str]) -> List[dict]:
@@ -272,8 +286,9 @@ def report(runs: List[str], ref: str, metrics: List[str],
     lines += [f'### Paired differences against {ref} (points; mean +- std '
               'over units; units with a positive difference)', '',
               '| group | units | ' + ' | '.join(
-                  f'delta {m}' for m in metrics) + f' | {main} positive |',
-              '|---|---|' + '---|' * (len(metrics) + 1)]
+                  f'delta {m}' for m in metrics) + f' | {main} positive | '
+              f'95% interval of delta {main} |',
+              '|---|---|' + '---|' * (len(metrics) + 2)]
     for g in others:
         sums = {m: paired_summary(paired(groups[ref], groups[g], m))
                 for m in metrics}
@@ -281,7 +296,8 @@ def report(runs: List[str], ref: str, metrics: List[str],
         n = sums[main]['n']
         lines.append(f'| {g} - {ref} | {n} | ' + ' | '.join(
             fmt(sums[m]['mean'], sums[m]['std'], sign=True)
-            for m in metrics) + f' | {sums[main]["positive"]} / {n} |')
+            for m in metrics) + f' | {sums[main]["positive"]} / {n} | '
+            f'{fmt_ci(sums[main]["ci95"])} |')
     lines.append('')
     # per unit detail of the main metric
     for g in others:
@@ -304,8 +320,9 @@ def report(runs: List[str], ref: str, metrics: List[str],
                           groups[ref].values() if 'normal_fp_pixels' in u)[0]
         lines += ['### Normal (lesion-free) test images', '',
                   '| group | units | predicted clean (all units) | '
-                  'FP pixels per normal image | vs ' + ref +
-                  ' | lesion-only Dice |', '|---|---|---|---|---|---|']
+                  'FP pixels per normal image | vs ' + ref + ' | paired FP '
+                  'pixels - ' + ref + ' (units with fewer) | '
+                  'lesion-only Dice |', '|---|---|---|---|---|---|---|']
         for g, units in groups.items():
             us = [u for u in units.values() if 'normal_num_images' in u]
             if not us:
@@ -317,12 +334,20 @@ def report(runs: List[str], ref: str, metrics: List[str],
                    f'{100 * (fp[0] / ref_fp - 1):+.0f}%')
             lesion = mean_std(u['lesion_Dice'] for u in us
                               if 'lesion_Dice' in u)
+            fp_pairs = paired(groups[ref], units, 'normal_fp_pixels')
+            dfp = paired_summary(fp_pairs)
             data['groups'][g].update(normal_clean=clean, normal_total=total,
                                      normal_fp_pixels=fp)
+            if g != ref:
+                data['paired'].setdefault(g, {})['normal_fp_pixels'] = dfp
+            fewer = sum(x < 0 for x in dfp['diffs'])
+            dfp_txt = ('-' if g == ref or not fp_pairs else
+                       f'{fmt(dfp["mean"], dfp["std"], scale=1, digits=0, sign=True)}'
+                       f' ({fewer} / {dfp["n"]})')
             lines.append(f'| {g} | {len(us)} | {clean} / {total} '
                          f'({100 * clean / max(total, 1):.0f}%) | '
                          f'{fmt(*fp, scale=1, digits=0)} | {rel} | '
-                         f'{fmt(*lesion)} |')
+                         f'{dfp_txt} | {fmt(*lesion)} |')
         lines.append('')
     if with_pixel_shift:
         rows = pixel_shift(runs, ref, variant)
