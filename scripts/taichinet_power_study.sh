@@ -233,7 +233,7 @@ if [ -n "${JOBS:-}" ]; then
   DRY_RUN=1 JOBS= bash "$0" "$DATA" "$WORK" "$WIDTH" \
     | "$PY" tools/misc/job_queue.py --work "$WORK" --jobs "$JOBS" \
       ${QUEUE_OPTS:-} \
-    | tee "$WORK/logs/queue.log"
+    | tee -a "$WORK/logs/queue.log"
   "$PY" - "$WORK" <<'EOF' # the queue's failed and skipped jobs, as the lanes'
 import json, os.path as osp, sys
 for job in json.load(open(osp.join(sys.argv[1], 'logs', 'queue.json'))):
