@@ -1,0 +1,495 @@
+"""Record the finished units of the TaiChiNet paper-width study and write its
+page.
+
+The study (``scripts/taichinet_power_study.sh DATA WORK 32``, ``PHASES=core``)
+runs in lanes across several machines; a work dir may not outlive its machine.
+Every finished fold of ``WORK/{model1,model7,tc-masked}-s<seed>`` is copied
+into the ledger ``projects/taichinet_width/units.json`` (aggregate test
+figures, normal-image false positives, best iteration, run time, the fold's
+curriculum teacher); the page is written from the ledger alone, so units that
+landed on another machine keep counting.
+
+Example::
+
+    python projects/taichinet_width/tools/render.py work_dirs/power32
+    python projects/taichinet_width/tools/render.py        # the ledger only
+"""
+import argparse
+import glob
+import importlib.util
+import json
+import os.path as osp
+import re
+import sys
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))))
+LEDGER = osp.join(ROOT, 'projects', 'taichinet_width', 'units.json')
+PAGE = osp.join(ROOT, 'docs', 'studies', 'taichinet_paper-width_busi-dev.md')
+GROUPS = ('model1', 'model7', 'tc-masked')
+METRICS = ('Dice', 'IoU', 'Precision', 'Sensitivity')
+NORMAL = ('normal_num_images', 'normal_num_clean', 'normal_fp_pixels')
+UNITS = 10  # 5 folds x 2 seeds
+ITERS = 1200
+
+
+def _paired_diff():
+    """tools/analysis_tools/paired_diff.py as a module (its statistics)."""
+    path = osp.join(ROOT, 'tools', 'analysis_tools', 'paired_diff.py')
+    spec = importlib.util.spec_from_file_location('paired_diff', path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+pd = _paired_diff()
+
+
+def fmt(*args, **kwargs) -> str:
+    """paired_diff's number format, with a real plus-minus sign."""
+    return pd.fmt(*args, **kwargs).replace(' +- ', ' ± ')
+
+
+def _stamp(text: str) -> float:
+    return time.mktime(time.strptime(text, '%Y-%m-%d %H:%M:%S'))
+
+
+def read_fold(fold_dir: str) -> Optional[dict]:
+    """A finished fold's ledger record.
+
+    Args:
+        fold_dir (str): ``WORK/<run>/fold_<k>`` of a ``tools/cross_val.py``
+            run.
+
+    Returns:
+        dict, optional: Test figures (fractions), normal-image figures, best
+        iteration, the run's own seconds, its best val IoU and, for the run
+        that trained the fold's teacher, ``teacher`` (val IoU, part shares,
+        seconds); None while the fold lacks its test or its normal test.
+    """
+    done = osp.join(fold_dir, 'cv_fold_metrics.json')
+    if not osp.isfile(done):
+        return None
+    with open(done) as f:
+        rec = json.load(f)
+    m = rec['metrics']['model']
+    if 'normal_num_images' not in m:
+        return None
+    out = {k: float(m[k]) for k in METRICS}
+    out.update({k: float(m[k]) for k in NORMAL})
+    it = re.search(r'iter_(\d+)\.pth$', rec['checkpoint'])
+    out['best_iter'] = int(it.group(1)) if it else None
+    out['seconds'] = float(rec['seconds'])
+    from bus_mm.apis.run_logs import best_val_iou
+    out['best_val_IoU'] = float(best_val_iou(fold_dir))
+    meta_path = osp.join(fold_dir, 'curriculum', 'curriculum_meta.json')
+    train_done = osp.join(fold_dir, 'cv_train_done.json')
+    if osp.isfile(meta_path) and not osp.islink(
+            osp.join(fold_dir, 'curriculum')) and osp.isfile(train_done):
+        # this run trained and mined the fold's teacher: split its time
+        with open(meta_path) as f:
+            meta = json.load(f)
+        with open(train_done) as f:
+            td = json.load(f)
+        start = _stamp(td['time']) - td['seconds']
+        teacher = _stamp(meta['time']) - start
+        out['seconds'] -= teacher
+        shares = meta.get('shares') or {}
+        out['teacher'] = dict(
+            val_IoU=(meta.get('teacher_val') or {}).get('IoU'),
+            easy=(shares.get('easy') or {}).get('mean'),
+            hard=(shares.get('hard') or {}).get('mean'),
+            missed=(shares.get('missed') or {}).get('mean'),
+            seconds=teacher)
+    out['source'] = 'work dir'
+    return out
+
+
+def update_ledger(ledger: dict, work: str) -> List[str]:
+    """Copies a work dir's finished folds into the ledger.
+
+    Args:
+        ledger (dict): ``{'runs': {group: {'fold:seed': record}},
+            'teachers': {fold: record}}``, updated in place.
+        work (str): The study's work dir.
+
+    Returns:
+        list[str]: The units that were not in the ledger before.
+    """
+    new = []
+    for g in GROUPS:
+        for run in sorted(glob.glob(osp.join(work, f'{g}-s[0-9]*'))):
+            seed = int(run.rsplit('-s', 1)[1])
+            for fold_dir in sorted(glob.glob(osp.join(run, 'fold_*'))):
+                fold = int(fold_dir.rsplit('_', 1)[1])
+                rec = read_fold(fold_dir)
+                if rec is None:
+                    continue
+                teacher = rec.pop('teacher', None)
+                if teacher is not None:
+                    ledger['teachers'][str(fold)] = dict(
+                        teacher, mined_in=f'{g}-s{seed}')
+                key = f'{fold}:{seed}'
+                units = ledger['runs'].setdefault(g, {})
+                if key not in units:
+                    new.append(f'{g} fold {fold} seed {seed}')
+                units[key] = rec
+    return new
+
+
+def load_ledger(path: str = LEDGER) -> dict:
+    """The ledger at ``path`` (an empty one when there is none yet)."""
+    if not osp.isfile(path):
+        return dict(runs={}, teachers={})
+    with open(path) as f:
+        return json.load(f)
+
+
+def save_ledger(ledger: dict, path: str = LEDGER) -> None:
+    """Writes the ledger with its units sorted by fold and seed."""
+    for g in ledger['runs']:
+        ledger['runs'][g] = dict(sorted(
+            ledger['runs'][g].items(),
+            key=lambda kv: tuple(int(x) for x in kv[0].split(':'))))
+    with open(path, 'w') as f:
+        json.dump(ledger, f, indent=1)
+        f.write('\n')
+
+
+def units_of(ledger: dict, g: str) -> Dict[tuple, dict]:
+    """``{(fold, seed): record}`` of one group."""
+    return {tuple(int(x) for x in k.split(':')): v
+            for k, v in ledger['runs'].get(g, {}).items()}
+
+
+def table(head: List[str], rows: List[List[str]]) -> List[str]:
+    """A Markdown table's lines, followed by an empty line."""
+    return (['| ' + ' | '.join(head) + ' |',
+             '|' + '---|' * len(head)] +
+            ['| ' + ' | '.join(r) + ' |' for r in rows] + [''])
+
+
+def render(ledger: dict) -> str:
+    """The study page (Markdown) from the ledger alone.
+
+    Args:
+        ledger (dict): See :func:`update_ledger`.
+
+    Returns:
+        str: The page.
+    """
+    groups = {g: units_of(ledger, g) for g in GROUPS}
+    n = {g: len(groups[g]) for g in GROUPS}
+    ref = groups['model1']
+    label = {'model1': 'Model 1 (U-Net_p)',
+             'model7': 'Model 7 (both paths, no curriculum)',
+             'tc-masked': 'TaiChiNet (Model 7 + curriculum)'}
+    done = n['model1'] >= UNITS and n['tc-masked'] >= UNITS
+    lines = [
+        "# TaiChiNet at the paper's width on busi-dev (5 folds × 2 seeds)",
+        '',
+        "**Question.** At the paper's channel widths (sub-U-Nets "
+        '32-64-128-256-512, 18.3M parameters as in Table I) is',
+        'TaiChiNet better than its single U-Net (Model 1), by at least the '
+        '+3 Dice that would make its two paths worth their',
+        'cost (paper: +7.8 on BUSI), and does it draw fewer false positives '
+        'on lesion-free images? The [width-8',
+        'study](taichinet_power_study_busi-dev.md) found −0.6 ± 4.1 Dice; '
+        'this one asks whether width was the reason.', '']
+    status = ('complete' if done and n['model7'] >= UNITS else 'in progress')
+    lines += [
+        f'**Status: {status}.** Finished units (of {UNITS}): Model 1 '
+        f'{n["model1"]}, Model 7 {n["model7"]}, TaiChiNet {n["tc-masked"]}. '
+        'The study runs in lanes (Model 1 and',
+        'TaiChiNet first, Model 7 last) and this page is regenerated from '
+        'the ledger of finished units as they land',
+        '(`python projects/taichinet_width/tools/render.py WORK`); every '
+        'figure is over the units finished so far, and the',
+        'answer to the question waits for all 10 units of Model 1 and '
+        'TaiChiNet.', '']
+    lines += PROTOCOL.splitlines() + ['']
+    # cost
+    lines += ['## Cost', '', COST_INTRO, '']
+    rows = []
+    for g in GROUPS:
+        sec = [u['seconds'] for u in groups[g].values()]
+        if sec:
+            rows.append([label[g], str(len(sec)),
+                         f'{np.mean(sec) / 60:.0f}'])
+    tsec = [t['seconds'] for t in ledger['teachers'].values()]
+    if tsec:
+        rows.append(['U-Net++ teacher (train + mine), once per fold',
+                     str(len(tsec)), f'{np.mean(tsec) / 60:.0f}'])
+    lines += table(['run', 'runs', 'minutes'], rows)
+    lines += [COST_OUTRO, '']
+    # schedule
+    lines += ['## Is 1200 iterations long enough?', '', SCHEDULE_INTRO, '']
+    rows, late, total = [], 0, 0
+    for g in GROUPS:
+        for (fold, seed), u in sorted(groups[g].items()):
+            rows.append([g, str(fold), str(seed), str(u['best_iter'])])
+            total += 1
+            late += u['best_iter'] is not None and u['best_iter'] > 0.9 * ITERS - 1
+    lines += table(['run', 'fold', 'seed', 'best iteration'], rows)
+    lines += [f'{late} of {total} runs picked a checkpoint in the last 10%.',
+              '']
+    # results
+    lines += ['## Results', '',
+              'Test per-image figures in %, paired against Model 1 '
+              '(the statistics of `tools/analysis_tools/paired_diff.py`):',
+              '', '#### Runs (mean ± std over fold × seed units, %)', '']
+    rows = []
+    for g in GROUPS:
+        if groups[g]:
+            rows.append([g, str(n[g])] + [fmt(*pd.mean_std(
+                u[m] for u in groups[g].values())) for m in METRICS])
+    lines += table(['group', 'units'] + list(METRICS), rows)
+    lines += ['#### Paired differences against model1 (points; mean ± std '
+              'over units; units with a positive difference)', '']
+    rows, sums = [], {}
+    for g in GROUPS[1:]:
+        s = {m: pd.paired_summary(pd.paired(ref, groups[g], m))
+             for m in METRICS}
+        sums[g] = s
+        if not s['Dice']['n']:
+            continue
+        rows.append([f'{g} - model1', str(s['Dice']['n'])] + [
+            fmt(s[m]['mean'], s[m]['std'], sign=True) for m in METRICS] +
+            [f'{s["Dice"]["positive"]} / {s["Dice"]["n"]}',
+             pd.fmt_ci(s['Dice']['ci95'])])
+    lines += table(['group', 'units'] + [f'delta {m}' for m in METRICS] +
+                   ['Dice positive', '95% interval of delta Dice'], rows)
+    for g in GROUPS[1:]:
+        pairs = pd.paired(ref, groups[g], 'Dice')
+        if not pairs:
+            continue
+        s = sums[g]['Dice']
+        lines += [f'##### {g} - model1: Dice per fold and seed (%)', '']
+        rows = [[str(f), str(sd), f'{100 * r:.1f}', f'{100 * o:.1f}',
+                 f'{100 * (o - r):+.1f}'] for (f, sd), r, o in pairs]
+        rows.append(['**mean ± std**', '', '', '',
+                     f'**{fmt(s["mean"], s["std"], sign=True)}** '
+                     f'({s["positive"]} / {s["n"]} positive)'])
+        lines += table(['fold', 'seed', 'model1', g, 'difference'], rows)
+    # normal images
+    lines += ['#### Normal (lesion-free) test images', '', NORMAL_INTRO, '']
+    rows, ref_fp = [], pd.mean_std(u['normal_fp_pixels']
+                                   for u in ref.values())[0]
+    fp_sums = {}
+    for g in GROUPS:
+        us = list(groups[g].values())
+        if not us:
+            continue
+        clean = sum(int(u['normal_num_clean']) for u in us)
+        tot = sum(int(u['normal_num_images']) for u in us)
+        fp = pd.mean_std(u['normal_fp_pixels'] for u in us)
+        rel = '-' if not ref_fp else f'{100 * (fp[0] / ref_fp - 1):+.0f}%'
+        d = pd.paired_summary(pd.paired(ref, groups[g], 'normal_fp_pixels'))
+        fp_sums[g] = d
+        fewer = sum(x < 0 for x in d['diffs'])
+        dtxt = '-' if g == 'model1' else (
+            f'{fmt(d["mean"], d["std"], scale=1, digits=0, sign=True)} '
+            f'({fewer} / {d["n"]})')
+        rows.append([g, str(len(us)), f'{clean} / {tot} '
+                     f'({100 * clean / max(tot, 1):.0f}%)',
+                     fmt(*fp, scale=1, digits=0), rel, dtxt])
+    lines += table(['group', 'units', 'predicted clean (all units)',
+                    'FP pixels per normal image', 'vs model1',
+                    'paired FP pixels - model1 (units with fewer)'], rows)
+    # teachers
+    lines += ['#### Curriculum teachers (U-Net++ per fold)', '']
+    rows = []
+    for fold, t in sorted(ledger['teachers'].items()):
+        m1 = [u['best_val_IoU'] for (f, _), u in ref.items()
+              if f == int(fold) and u.get('best_val_IoU') is not None]
+
+        def p(v):
+            return '-' if v is None else f'{100 * v:.1f}'
+        rows.append([fold, t['mined_in'], p(t['val_IoU']),
+                     p(np.mean(m1) if m1 else None), p(t['easy']),
+                     p(t['hard']), p(t['missed'])])
+    lines += table(['fold', 'mined in', 'teacher val IoU',
+                    'model1 best val IoU (mean of seeds)', 'E_p share',
+                    'H_p share', 'missed share'], rows)
+    lines += ['## Reading', ''] + reading(sums, fp_sums, groups, done)
+    lines += ['', SOURCES]
+    return '\n'.join(lines) + '\n'
+
+
+def summary(ledger: dict) -> str:
+    """The short table the READMEs quote: per group its units, Dice, IoU,
+    precision, the paired Dice against Model 1 with its 95% interval, and the
+    false-positive pixels per normal image (paired against Model 1)."""
+    groups = {g: units_of(ledger, g) for g in GROUPS}
+    ref = groups['model1']
+    name = {'model1': 'Model 1: U-Net_p', 'model7': 'Model 7',
+            'tc-masked': 'TaiChiNet'}
+    rows = []
+    for g in GROUPS:
+        us = groups[g]
+        if not us:
+            continue
+        row = [name[g], str(len(us))] + [
+            fmt(*pd.mean_std(u[m] for u in us.values()))
+            for m in ('Dice', 'IoU', 'Precision')]
+        fp = fmt(*pd.mean_std(u['normal_fp_pixels'] for u in us.values()),
+                 scale=1, digits=0)
+        if g == 'model1':
+            row += ['–', '–', fp, '–']
+        else:
+            d = pd.paired_summary(pd.paired(ref, us, 'Dice'))
+            f = pd.paired_summary(pd.paired(ref, us, 'normal_fp_pixels'))
+            fewer = sum(x < 0 for x in f['diffs'])
+            row += [f'{fmt(d["mean"], d["std"], sign=True)} '
+                    f'({d["positive"]}/{d["n"]})', pd.fmt_ci(d['ci95']), fp,
+                    f'{fmt(f["mean"], f["std"], scale=1, digits=0, sign=True)}'
+                    f' ({fewer}/{f["n"]} fewer)']
+        rows.append(row)
+    return '\n'.join(table(
+        ['model', 'units', 'Dice', 'IoU', 'Precision',
+         'Dice − Model 1 (units > 0)', '95% interval',
+         'FP pixels per normal image', '− Model 1'], rows)).rstrip() + '\n'
+
+
+def reading(sums: dict, fp_sums: dict, groups: dict,
+            done: bool) -> List[str]:
+    """The page's reading: the paired Dice with its interval, the answer
+    once the 10 units of Model 1 and TaiChiNet are in (the interval's upper
+    end below +3, or the +3 target met on the mean with 7 of 10 positive),
+    and the normal images."""
+    s = sums['tc-masked']['Dice']
+    if not s['n']:
+        return ['- No TaiChiNet unit has finished yet.']
+    ci = s['ci95']
+    out = [f'- TaiChiNet − Model 1 over {s["n"]} unit(s): **'
+           f'{fmt(s["mean"], s["std"], sign=True)}** Dice, '
+           f'{s["positive"]} of {s["n"]} positive'
+           + ('' if ci is None else f', 95% interval {pd.fmt_ci(ci)}') + '.']
+    if done and ci is not None:
+        if ci[1] < 0.03:
+            out.append('- **The interval excludes +3 Dice**: at the '
+                       "paper's width on these data TaiChiNet does not "
+                       'deliver the gain that would pay for its two paths.')
+        elif s['mean'] >= 0.03 and s['positive'] >= 7:
+            out.append('- TaiChiNet meets the +3 Dice target (mean '
+                       f'{100 * s["mean"]:+.1f}, {s["positive"]} of 10 '
+                       'positive).')
+        else:
+            out.append('- The interval neither reaches +3 on the mean nor '
+                       'excludes it: these 10 units cannot decide.')
+    elif not done:
+        out.append('- No conclusion before the 10 units of Model 1 and '
+                   'TaiChiNet are in.')
+    d = fp_sums.get('tc-masked')
+    if d and d['n']:
+        fewer = sum(x < 0 for x in d['diffs'])
+        out.append(
+            '- Normal images: paired TaiChiNet − Model 1 '
+            f'{fmt(d["mean"], d["std"], scale=1, digits=0, sign=True)} '
+            f'false-positive pixels per image, fewer on {fewer} of {d["n"]} '
+            'units' + ('' if d['ci95'] is None else
+                       f' (95% interval [{d["ci95"][0]:+.0f}, '
+                       f'{d["ci95"][1]:+.0f}])') + '.')
+    d7 = sums['model7']['Dice']
+    if d7['n']:
+        out.append(f'- Model 7 − Model 1 over {d7["n"]} unit(s): '
+                   f'{fmt(d7["mean"], d7["std"], sign=True)} Dice, '
+                   f'{d7["positive"]} of {d7["n"]} positive.')
+    return out
+
+
+PROTOCOL = """\
+**Compared.** Model 1 (`configs/taichinet/unet_busi-cpu128-w32.py`), Model 7
+(`configs/taichinet/taichinet_busi-cpu128-w32_no-curriculum.py`) and TaiChiNet with the default masked part targets
+(`configs/taichinet/taichinet_busi-cpu128-w32.py`), each fold's curriculum mined by a U-Net++ teacher at the same
+width (`configs/taichinet/unetpp_busi-cpu128-w32.py`). Groups: `model1`, `model7`, `tc-masked`.
+
+**Data and protocol.** busi-dev (172 BUSI lesion images), 5-fold cross-validation (stratified, fold seed 0) × training
+seeds 0 and 1 = 10 paired units per row. 128 px, batch 8, Adam 1e-3, 1200 iterations (curriculum stage switch at 600),
+validation every 100 on the fold's own val part, test on the best-by-val checkpoint. Each fold's teacher is trained
+and mined once, by the seed-0 TaiChiNet run; the seed-1 run links that curriculum, so a seed changes the student only.
+**Normal images:** no run trains on busi-dev's 30 normal images, and every fold's checkpoint is also tested on all of
+them (`tools/cross_val.py --test-normal`): false-positive pixels per image (at the original image size) and how many
+are predicted clean. bf16 autocast and channels-last (the configs' `amp = 'auto'`) on 2-core AMD EPYC machines (Zen 4,
+AVX-512 BF16, no AMX), one thread per run, two runs side by side, from 2026-12-04; the training code is the same for
+every unit.
+
+```bash
+PHASES=core bash scripts/taichinet_power_study.sh /path/to/busi-dev work_dirs/power32 32   # JOBS=12 on a GPU
+python tools/analysis_tools/paired_diff.py work_dirs/power32/{model1,model7,tc-masked}-s{0,1} --ref model1 \\
+    --metrics Dice IoU Precision Sensitivity
+```
+
+`FOLD_LIST="1"`, `SEEDS="0 1"` and `JOBS=1 QUEUE_OPTS="--only REGEX"` run a part of it (one lane); the ledger
+`projects/taichinet_width/units.json` keeps every finished unit's figures."""
+
+COST_INTRO = """\
+`tools/analysis_tools/bench.py --sections taichinet-w32` (batch 8, 128 px, `train_step` only, one thread, another
+training on the other core; from [configs/taichinet](../../configs/taichinet/README.md)): U-Net 1.29 s, Model 7 2.41
+s, TaiChiNet 2.34 s per iteration in bf16 (2.45 / 5.05 / 5.27 s in fp32). Measured wall time of the study's runs (1200
+iterations, 12 validations and the two tests; minutes, mean over the finished runs):"""
+
+COST_OUTRO = """\
+One paired unit of the three rows is about 2.2 core-hours, plus half a teacher (1.1 h per fold); the whole study about
+27 core-hours on this CPU. On a GPU, `JOBS=12` trains twelve of these runs side by side."""
+
+SCHEDULE_INTRO = """\
+The tested checkpoint is the best by validation IoU. A best checkpoint in the last 10% of training (iteration 1100 or
+1200) would mean the schedule is still too short."""
+
+NORMAL_INTRO = """\
+False-positive pixels per normal image are counted at the image's original size; "predicted clean" is an image with
+no lesion pixel."""
+
+SOURCES = """\
+The ledger holds the first unit (fold 0, seed 0) at one decimal of a percent and every later unit at full
+precision."""
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('work', nargs='?', help='the study work dir (its '
+                   'finished folds join the ledger); none: the ledger only')
+    p.add_argument('--ledger', default=LEDGER, help='the ledger (default: '
+                   'projects/taichinet_width/units.json)')
+    p.add_argument('--page', default=PAGE, help='the page written (default: '
+                   'docs/studies/taichinet_paper-width_busi-dev.md)')
+    p.add_argument('--summary', action='store_true',
+                   help='print the short table the READMEs quote')
+    p.add_argument('--check', action='store_true',
+                   help='only say whether the page is up to date (exit 1 '
+                   'when not); writes nothing')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    ledger = load_ledger(args.ledger)
+    if args.work:
+        if not osp.isdir(args.work):
+            raise SystemExit(f'{args.work}: no such folder (the study work '
+                             'dir, e.g. work_dirs/power32)')
+        new = update_ledger(ledger, args.work)
+        for what in new:
+            print(f'new: {what}')
+        if not args.check:
+            save_ledger(ledger, args.ledger)
+    if args.summary:
+        print(summary(ledger), end='')
+    page = render(ledger)
+    if args.check:
+        same = osp.isfile(args.page) and open(args.page).read() == page
+        print('up to date' if same else f'{args.page} is out of date')
+        return 0 if same else 1
+    with open(args.page, 'w') as f:
+        f.write(page)
+    print(f'wrote {args.page}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

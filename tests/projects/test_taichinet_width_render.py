@@ -1,0 +1,158 @@
+"""projects/taichinet_width/tools/render.py: the ledger of the paper-width
+study's finished units and the page written from it."""
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+spec = importlib.util.spec_from_file_location(
+    'taichinet_width_render',
+    osp.join(ROOT, 'projects', 'taichinet_width', 'tools', 'render.py'))
+render = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(render)
+
+
+def write_fold(work, run, fold, dice, best_iter=900, seconds=1600.0,
+               normal=True, val_ious=(0.5, 0.61, 0.58)):
+    d = osp.join(work, run, f'fold_{fold}')
+    os.makedirs(osp.join(d, '20261204_000000', 'vis_data'), exist_ok=True)
+    metrics = dict(Dice=dice, IoU=dice - 0.1, Precision=0.7,
+                   Sensitivity=0.6)
+    if normal:
+        metrics.update(normal_num_images=30, normal_num_clean=10,
+                       normal_fp_pixels=1000.0 * dice)
+    with open(osp.join(d, 'cv_fold_metrics.json'), 'w') as f:
+        json.dump(dict(fold=fold, seconds=seconds, metrics=dict(
+            model=metrics), checkpoint=osp.join(
+                d, f'best_IoU_iter_{best_iter}.pth')), f)
+    with open(osp.join(d, '20261204_000000', 'vis_data', 'scalars.json'),
+              'w') as f:
+        for i, iou in enumerate(val_ious):
+            f.write(json.dumps(dict(IoU=iou, step=100 * (i + 1))) + '\n')
+    return d
+
+
+def write_teacher(fold_dir, start='2026-12-04 09:00:00',
+                  mined='2026-12-04 10:00:00', end='2026-12-04 10:50:00'):
+    cur = osp.join(fold_dir, 'curriculum')
+    os.makedirs(cur)
+    with open(osp.join(cur, 'curriculum_meta.json'), 'w') as f:
+        json.dump(dict(time=mined, teacher_val=dict(IoU=0.64), shares=dict(
+            easy=dict(mean=0.45), hard=dict(mean=0.42),
+            missed=dict(mean=0.13))), f)
+    t0 = render._stamp(start)
+    with open(osp.join(fold_dir, 'cv_train_done.json'), 'w') as f:
+        json.dump(dict(time=end, seconds=render._stamp(end) - t0), f)
+
+
+@pytest.fixture
+def work(tmp_path):
+    w = str(tmp_path / 'power32')
+    write_fold(w, 'model1-s0', 1, 0.70)
+    write_fold(w, 'model1-s1', 1, 0.72)
+    tc0 = write_fold(w, 'tc-masked-s0', 1, 0.74, best_iter=1000,
+                     seconds=7000.0)
+    write_teacher(tc0)
+    tc1 = write_fold(w, 'tc-masked-s1', 1, 0.71)
+    os.symlink(osp.join('..', '..', 'tc-masked-s0', 'fold_1', 'curriculum'),
+               osp.join(tc1, 'curriculum'))
+    # finished before the normal test: not a unit yet
+    write_fold(w, 'model7-s0', 1, 0.65, normal=False)
+    return w
+
+
+def test_finished_folds_join_the_ledger_and_the_teacher_time_is_split(
+        work, tmp_path):
+    ledger = dict(runs={}, teachers={})
+    new = render.update_ledger(ledger, work)
+    assert sorted(new) == ['model1 fold 1 seed 0', 'model1 fold 1 seed 1',
+                           'tc-masked fold 1 seed 0',
+                           'tc-masked fold 1 seed 1']
+    assert 'model7' not in ledger['runs']  # no normal figures yet
+    tc0 = ledger['runs']['tc-masked']['1:0']
+    # the teacher trained and mined for an hour of the run's 7000 s
+    assert ledger['teachers']['1']['seconds'] == pytest.approx(3600)
+    assert ledger['teachers']['1']['mined_in'] == 'tc-masked-s0'
+    assert ledger['teachers']['1']['val_IoU'] == pytest.approx(0.64)
+    assert tc0['seconds'] == pytest.approx(7000 - 3600)
+    # the seed-1 run linked the curriculum: all its time is its own
+    assert ledger['runs']['tc-masked']['1:1']['seconds'] == 1600
+    assert tc0['best_iter'] == 1000
+    assert ledger['runs']['model1']['1:0']['best_val_IoU'] == \
+        pytest.approx(0.61)
+    # a second pass finds nothing new and keeps what it had
+    assert render.update_ledger(ledger, work) == []
+
+
+def test_page_pairs_units_and_keeps_units_of_other_machines(work, tmp_path):
+    ledger_path = str(tmp_path / 'units.json')
+    page = str(tmp_path / 'page.md')
+    # a unit that landed elsewhere: in the ledger, not in this work dir
+    render.save_ledger(dict(runs=dict(
+        model1={'0:0': dict(Dice=0.741, IoU=0.637, Precision=0.774,
+                            Sensitivity=0.748, normal_num_images=30,
+                            normal_num_clean=6, normal_fp_pixels=17228,
+                            best_iter=900, seconds=1560, best_val_IoU=0.592)},
+        **{'tc-masked': {'0:0': dict(
+            Dice=0.692, IoU=0.578, Precision=0.78, Sensitivity=0.663,
+            normal_num_images=30, normal_num_clean=2,
+            normal_fp_pixels=28454, best_iter=1000, seconds=3120)}}),
+        teachers={}), ledger_path)
+    assert render.main([work, '--ledger', ledger_path, '--page', page]) == 0
+    with open(ledger_path) as f:
+        saved = json.load(f)
+    assert list(saved['runs']['model1']) == ['0:0', '1:0', '1:1']
+    text = open(page).read()
+    assert 'Finished units (of 10): Model 1 3, Model 7 0, TaiChiNet 3' in text
+    # differences: -4.9, +4.0, -1.0 points
+    assert '| 0 | 0 | 74.1 | 69.2 | -4.9 |' in text
+    assert '| 1 | 0 | 70.0 | 74.0 | +4.0 |' in text
+    assert '| 1 | 1 | 72.0 | 71.0 | -1.0 |' in text
+    assert '**-0.6 ± 4.5** (1 / 3 positive)' in text
+    assert '95% interval [-11.7, +10.4]' in text
+    assert '0 of 6 runs picked a checkpoint in the last 10%' in text
+    assert 'No conclusion before the 10 units' in text
+    # the READMEs' short table: the same pairs
+    line = [r for r in render.summary(saved).splitlines()
+            if r.startswith('| TaiChiNet |')][0]
+    assert '| 3 |' in line and '-0.6 ± 4.5 (1/3) | [-11.7, +10.4]' in line
+    # the up-to-date check writes nothing
+    assert render.main([work, '--ledger', ledger_path, '--page', page,
+                        '--check']) == 0
+    with open(page, 'a') as f:
+        f.write('edited\n')
+    assert render.main(['--ledger', ledger_path, '--page', page,
+                        '--check']) == 1
+
+
+def ten_units(diffs):
+    runs = {'model1': {}, 'tc-masked': {}}
+    for i, d in enumerate(diffs):
+        key = f'{i // 2}:{i % 2}'
+        base = dict(IoU=0.6, Precision=0.7, Sensitivity=0.7,
+                    normal_num_images=30, normal_num_clean=5,
+                    normal_fp_pixels=1000.0, best_iter=800, seconds=1500)
+        runs['model1'][key] = dict(base, Dice=0.7)
+        runs['tc-masked'][key] = dict(base, Dice=0.7 + d)
+    return dict(runs=runs, teachers={})
+
+
+def test_the_answer_says_when_the_interval_excludes_plus_three():
+    text = render.render(ten_units([-0.02, 0.01] * 5))
+    assert 'Status: in progress' in text  # Model 7 is still missing
+    assert '**The interval excludes +3 Dice**' in text
+    text = render.render(ten_units([0.05, 0.04] * 4 + [-0.01, 0.06]))
+    assert 'TaiChiNet meets the +3 Dice target (mean +4.1, 9 of 10 ' \
+        'positive)' in text
+    text = render.render(ten_units([0.08, -0.04] * 5))
+    assert 'these 10 units cannot decide' in text
+
+
+def test_a_missing_work_dir_is_named(tmp_path):
+    with pytest.raises(SystemExit, match='nowhere: no such folder'):
+        render.main([str(tmp_path / 'nowhere'), '--ledger',
+                     str(tmp_path / 'u.json'), '--page',
+                     str(tmp_path / 'p.md')])
