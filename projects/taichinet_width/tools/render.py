@@ -84,8 +84,7 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     it = re.search(r'iter_(\d+)\.pth$', rec['checkpoint'])
     out['best_iter'] = int(it.group(1)) if it else None
     out['seconds'] = float(rec['seconds'])
-    from bus_mm.apis.run_logs import best_val_iou
-    out['best_val_IoU'] = float(best_val_iou(fold_dir))
+    out['best_val_IoU'] = float(pd.best_val_iou(fold_dir))
     meta_path = osp.join(fold_dir, 'curriculum', 'curriculum_meta.json')
     train_done = osp.join(fold_dir, 'cv_train_done.json')
     if osp.isfile(meta_path) and not osp.islink(
