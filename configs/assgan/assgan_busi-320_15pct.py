@@ -19,8 +19,10 @@ train_dataloader = dict(dataset=dict(datasets=[
     dict(**_part, split_part='labeled'),
     dict(**_part, split_part='unlabeled'),
 ]))
-val_dataloader = dict(dataset=dict(split=split))
-test_dataloader = dict(dataset=dict(split=split))
+# _delete_: the base's ratio split (its val/test counts) must not merge into
+# the k-fold one
+val_dataloader = dict(dataset=dict(split=dict(_delete_=True, **split)))
+test_dataloader = dict(dataset=dict(split=dict(_delete_=True, **split)))
 labeled_epoch = 18      # ceil(~70 / 4)
 unlabeled_epoch = 99    # ceil(~396 / 4)
 semi_start = 200 * labeled_epoch

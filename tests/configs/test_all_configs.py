@@ -7,11 +7,15 @@ import pytest
 from mmengine.config import Config
 from mmseg.registry import DATASETS, MODELS
 
+from bus_mm.datasets.splits import build_split
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p)
+IDS = [f'img{i:04d}' for i in range(1500)]
+STRATA = ['benign' if i % 3 else 'malignant' for i in range(1500)]
 
 
 def test_configs_found():
@@ -30,6 +34,10 @@ def test_config_builds(path):
         ds = cfg[loader]['dataset']
         for d in ds.get('datasets', [ds]):
             assert DATASETS.get(d['type']) is not None, d['type']
+            # the merged split spec (base + child) is one the dataset accepts
+            split = build_split(d.get('split'), IDS, STRATA)
+            if split is not None:
+                assert set(split) >= {'train', 'val', 'test'}, (loader, split)
 
 
 def test_mmseg_base_inheritance():

@@ -33,9 +33,11 @@ def restore_random_state(state: dict) -> None:
     """Inverse of :func:`capture_random_state`."""
     random.setstate(_as_tuple(state['python']))
     np.random.set_state(_as_tuple(state['numpy']))
-    torch.random.set_rng_state(state['torch'])
+    # torch wants CPU ByteTensors back; a resumed checkpoint is loaded with
+    # ``map_location`` on the run's device, so on a GPU they arrive on CUDA
+    torch.random.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
-        cuda = state['cuda']
+        cuda = [s.cpu() for s in state['cuda']]
         if len(cuda) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all(cuda)
 
