@@ -47,3 +47,35 @@ def test_states_survive_a_weights_only_checkpoint_roundtrip():
     assert _draws() == expected
     hook.before_train_iter(runner, 5)  # disabled: no reseed
     assert _draws() != expected
+
+
+class _OnDevice:
+    """Stands for an RNG state that ``map_location`` put on a GPU: torch's
+    setters reject it; only its ``.cpu()`` copy is a ByteTensor."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def cpu(self):
+        return self.tensor
+
+
+def test_restore_hands_torch_cpu_states_when_the_checkpoint_was_mapped_to_gpu(
+        monkeypatch):
+    """A resumed GPU run loads its checkpoint onto CUDA; torch.set_rng_state
+    and torch.cuda.set_rng_state_all take CPU ByteTensors only."""
+    from bus_mm.engine.hooks.random_state_hook import (capture_random_state,
+                                                       restore_random_state)
+    state = capture_random_state()
+    cuda_state = torch.random.get_rng_state()  # any ByteTensor will do
+    got = {}
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    monkeypatch.setattr(torch.cuda, 'set_rng_state_all',
+                        lambda states: got.setdefault('cuda', states))
+    expected = _draws()
+    restore_random_state(dict(state, torch=_OnDevice(state['torch']),
+                              cuda=[_OnDevice(cuda_state)]))
+    assert _draws() == expected
+    assert len(got['cuda']) == 1 and torch.equal(got['cuda'][0], cuda_state)
+    assert got['cuda'][0].dtype == torch.uint8
