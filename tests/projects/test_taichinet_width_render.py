@@ -156,3 +156,33 @@ def test_a_missing_work_dir_is_named(tmp_path):
         render.main([str(tmp_path / 'nowhere'), '--ledger',
                      str(tmp_path / 'u.json'), '--page',
                      str(tmp_path / 'p.md')])
+
+
+def write_per_image(fold_dir, rows):
+    """rows: (file name, lesion pixels, Dice) on 100-pixel images."""
+    with open(osp.join(fold_dir, 'per_image.csv'), 'w') as f:
+        f.write('img_path,tp,fp,fn,tn,IoU,Dice\n')
+        for name, lesion, dice in rows:
+            f.write(f'{name},{lesion},0,0,{100 - lesion},0.5,{dice}\n')
+
+
+def test_subsets_split_the_paired_difference(work):
+    """Benign / malignant by file name, small / large lesions at 5% of the
+    image; each a mean per unit, paired against Model 1's same unit."""
+    for run, dices in (('model1-s0', (0.8, 0.6, 0.4)),
+                       ('tc-masked-s0', (0.7, 0.6, 0.5))):
+        write_per_image(osp.join(work, run, 'fold_1'), [
+            ('benign (1).png', 2, dices[0]), ('benign (2).png', 30, dices[1]),
+            ('malignant (3).png', 40, dices[2])])
+    ledger = dict(runs={}, teachers={})
+    render.update_ledger(ledger, work)
+    m1 = ledger['runs']['model1']['1:0']
+    assert m1['Dice_benign'] == pytest.approx(0.7)
+    assert m1['Dice_malignant'] == pytest.approx(0.4)
+    assert m1['Dice_small'] == pytest.approx(0.8)  # 2% of the image
+    assert m1['Dice_large'] == pytest.approx(0.5)
+    assert 'Dice_benign' not in ledger['runs']['model1']['1:1']  # no table
+    text = render.render(ledger)
+    # one unit has both: benign -5.0, malignant +10.0, small -10, large +5
+    assert '| tc-masked - model1 | -5.0 (0/1) | +10.0 (1/1) | -10.0 (0/1) | ' \
+        '+5.0 (1/1) |' in text

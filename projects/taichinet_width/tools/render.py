@@ -15,6 +15,7 @@ Example::
     python projects/taichinet_width/tools/render.py        # the ledger only
 """
 import argparse
+import csv
 import glob
 import importlib.util
 import json
@@ -34,6 +35,10 @@ GROUPS = ('model1', 'model7', 'tc-masked')
 METRICS = ('Dice', 'IoU', 'Precision', 'Sensitivity')
 NORMAL = ('normal_num_images', 'normal_num_clean', 'normal_fp_pixels')
 UNITS = 10  # 5 folds x 2 seeds
+SMALL = 0.05  # a lesion under 5% of the image's pixels is 'small'
+SUBSETS = (('Dice_benign', 'benign'), ('Dice_malignant', 'malignant'),
+           ('Dice_small', 'lesion < 5% of the image'),
+           ('Dice_large', 'lesion >= 5%'))
 ITERS = 1200
 
 
@@ -56,6 +61,33 @@ def fmt(*args, **kwargs) -> str:
 
 def _stamp(text: str) -> float:
     return time.mktime(time.strptime(text, '%Y-%m-%d %H:%M:%S'))
+
+
+def breakdown(per_image: str) -> dict:
+    """Mean test Dice of a fold's subsets, from its ``per_image.csv``.
+
+    Args:
+        per_image (str): The fold's per-image test table (``img_path`` and
+            the confusion counts ``tp, fp, fn, tn`` at the original size).
+
+    Returns:
+        dict: ``Dice_benign`` / ``Dice_malignant`` (by the BUSI file name)
+        and ``Dice_small`` / ``Dice_large`` (lesion under / at least
+        ``SMALL`` of the image's pixels); a subset without images is left
+        out.
+    """
+    with open(per_image) as f:
+        rows = list(csv.DictReader(f))
+    subsets = {k: [] for k, _ in SUBSETS}
+    for r in rows:
+        n = sum(float(r[k]) for k in ('tp', 'fp', 'fn', 'tn'))
+        area = (float(r['tp']) + float(r['fn'])) / n
+        dice = float(r['Dice'])
+        name = osp.basename(r['img_path'])
+        subsets['Dice_malignant' if name.startswith('malignant')
+                else 'Dice_benign'].append(dice)
+        subsets['Dice_small' if area < SMALL else 'Dice_large'].append(dice)
+    return {k: float(np.mean(v)) for k, v in subsets.items() if v}
 
 
 def read_fold(fold_dir: str) -> Optional[dict]:
@@ -85,6 +117,9 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     out['best_iter'] = int(it.group(1)) if it else None
     out['seconds'] = float(rec['seconds'])
     out['best_val_IoU'] = float(pd.best_val_iou(fold_dir))
+    per_image = osp.join(fold_dir, 'per_image.csv')
+    if osp.isfile(per_image):
+        out.update(breakdown(per_image))
     meta_path = osp.join(fold_dir, 'curriculum', 'curriculum_meta.json')
     train_done = osp.join(fold_dir, 'cv_train_done.json')
     if osp.isfile(meta_path) and not osp.islink(
@@ -274,6 +309,7 @@ def render(ledger: dict) -> str:
                      f'**{fmt(s["mean"], s["std"], sign=True)}** '
                      f'({s["positive"]} / {s["n"]} positive)'])
         lines += table(['fold', 'seed', 'model1', g, 'difference'], rows)
+    lines += subset_table(ref, groups)
     # normal images
     lines += ['#### Normal (lesion-free) test images', '', NORMAL_INTRO, '']
     rows, ref_fp = [], pd.mean_std(u['normal_fp_pixels']
@@ -317,6 +353,28 @@ def render(ledger: dict) -> str:
     lines += ['## Reading', ''] + reading(sums, fp_sums, groups, done)
     lines += ['', SOURCES]
     return '\n'.join(lines) + '\n'
+
+
+def subset_table(ref: Dict[tuple, dict], groups: dict) -> List[str]:
+    """Where a group's paired Dice difference against Model 1 lies: benign
+    and malignant images, small and large lesions (units whose per-image
+    results the ledger holds)."""
+    rows = []
+    for g in GROUPS[1:]:
+        cells = []
+        for key, _ in SUBSETS:
+            d = pd.paired_summary(pd.paired(ref, groups[g], key))
+            cells.append('-' if not d['n'] else
+                         f'{fmt(d["mean"], d["std"], sign=True)} '
+                         f'({d["positive"]}/{d["n"]})')
+        if any(c != '-' for c in cells):
+            rows.append([f'{g} - model1'] + cells)
+    if not rows:
+        return []
+    return ['#### Where the difference lies (paired Dice against model1 by '
+            'subset of the test images; points, units > 0)', '',
+            SUBSET_INTRO, ''] + table(
+                ['group'] + [name for _, name in SUBSETS], rows)
 
 
 def summary(ledger: dict) -> str:
@@ -439,6 +497,11 @@ One paired unit of the three rows is about 2.2 core-hours, plus half a teacher (
 SCHEDULE_INTRO = """\
 The tested checkpoint is the best by validation IoU. A best checkpoint in the last 10% of training (iteration 1100 or
 1200) would mean the schedule is still too short."""
+
+SUBSET_INTRO = """\
+Each unit's mean Dice over its benign and its malignant test images, and over its images whose lesion covers less /
+at least 5% of the image, paired against the same unit's Model 1. The ledger holds these for the units recorded from
+their per-image results (every unit but the first, fold 0 seed 0)."""
 
 NORMAL_INTRO = """\
 False-positive pixels per normal image are counted at the image's original size; "predicted clean" is an image with
