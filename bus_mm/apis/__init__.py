@@ -11,12 +11,12 @@ from .distributed import destroy_distributed, init_cpu_distributed
 from .inference import (ANNOTATION_LOADERS, build_inference_pipeline,
                         inference_model, init_model)
 from .params import TABLE_I, count_params
-from .run_logs import best_val_iou
+from .run_logs import best_val_iou, val_ious
 
 __all__ = [
     'ANNOTATION_LOADERS', 'CL_MARGIN', 'FASTPATH_MODELS',
     'PAPER_WIDTH_MODELS', 'TABLE_I', 'bench_fastpath', 'bench_paper_width',
-    'best_val_iou', 'build_inference_pipeline',
+    'best_val_iou', 'val_ious', 'build_inference_pipeline',
     'count_params', 'destroy_distributed', 'inference_model', 'init_model',
     'init_cpu_distributed', 'load_config'
 ]

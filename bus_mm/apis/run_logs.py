@@ -2,13 +2,39 @@
 import glob
 import json
 import os.path as osp
+from typing import Dict
+
+
+def val_ious(work_dir: str) -> Dict[int, float]:
+    """Every val IoU a ``tools/train.py`` run logged in ``work_dir``.
+
+    Reads every ``<work_dir>/<timestamp>/vis_data/scalars.json`` (resumed
+    runs have several); a val record is one with an ``IoU`` key.
+
+    Args:
+        work_dir (str): A training work dir (or one cross-validation fold).
+
+    Returns:
+        dict[int, float]: Val IoU by training iteration (``step``); a later
+        log wins for a repeated iteration.
+    """
+    curve = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if 'IoU' in rec:
+                    curve[int(rec.get('step', -1 - len(curve)))] = float(
+                        rec['IoU'])
+    return curve
 
 
 def best_val_iou(work_dir: str) -> float:
     """The best val IoU a ``tools/train.py`` run logged in ``work_dir``.
-
-    Reads every ``<work_dir>/<timestamp>/vis_data/scalars.json`` (resumed
-    runs have several); a val record is one with an ``IoU`` key.
 
     Args:
         work_dir (str): A training work dir (or one cross-validation fold).
@@ -19,21 +45,10 @@ def best_val_iou(work_dir: str) -> float:
     Raises:
         SystemExit: Naming the work dir when it holds no val record.
     """
-    best = None
-    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                   'scalars.json')):
-        with open(path) as f:
-            for line in f:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if 'IoU' in rec:
-                    best = rec['IoU'] if best is None else max(best,
-                                                               rec['IoU'])
-    if best is None:
+    curve = val_ious(work_dir)
+    if not curve:
         raise SystemExit(
             f'{work_dir!r}: no val IoU logged there (<work_dir>/<timestamp>/'
             'vis_data/scalars.json); give a trained run (e.g. a fold of '
             'unet_busi-cpu128.py)')
-    return float(best)
+    return max(curve.values())

@@ -186,3 +186,20 @@ def test_subsets_split_the_paired_difference(work):
     # one unit has both: benign -5.0, malignant +10.0, small -10, large +5
     assert '| tc-masked - model1 | -5.0 (0/1) | +10.0 (1/1) | -10.0 (0/1) | ' \
         '+5.0 (1/1) |' in text
+
+
+def test_late_val_rise_is_recorded_and_shown(tmp_path):
+    """val IoU at 700-1200: mean of 1000-1200 minus mean of 700-900."""
+    w = str(tmp_path / 'power32')
+    d = write_fold(w, 'model1-s0', 1, 0.7, val_ious=())
+    with open(osp.join(d, '20261204_000000', 'vis_data', 'scalars.json'),
+              'w') as f:
+        for step, iou in zip(range(700, 1300, 100),
+                             (0.5, 0.5, 0.5, 0.6, 0.6, 0.6)):
+            f.write(json.dumps(dict(IoU=iou, step=step)) + '\n')
+    write_fold(w, 'model1-s1', 1, 0.7)  # validations before 700 only
+    ledger = dict(runs={}, teachers={})
+    render.update_ledger(ledger, w)
+    assert ledger['runs']['model1']['1:0']['val_rise'] == pytest.approx(0.1)
+    assert ledger['runs']['model1']['1:1']['val_rise'] is None
+    assert '| Model 1 (U-Net_p) | 1 | +10.0 | 1 |' in render.render(ledger)

@@ -52,6 +52,7 @@ def _paired_diff():
 
 
 pd = _paired_diff()
+from bus_mm.apis import val_ious  # noqa: E402  (importable once pd is)
 
 
 def fmt(*args, **kwargs) -> str:
@@ -61,6 +62,14 @@ def fmt(*args, **kwargs) -> str:
 
 def _stamp(text: str) -> float:
     return time.mktime(time.strptime(text, '%Y-%m-%d %H:%M:%S'))
+
+
+def val_rise(curve: Dict[int, float]) -> Optional[float]:
+    """How much a run's val IoU still rose late: the mean over iterations
+    1000-1200 minus the mean over 700-900 (None without both)."""
+    late = [curve[i] for i in (1000, 1100, 1200) if i in curve]
+    mid = [curve[i] for i in (700, 800, 900) if i in curve]
+    return float(np.mean(late) - np.mean(mid)) if late and mid else None
 
 
 def breakdown(per_image: str) -> dict:
@@ -117,6 +126,7 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     out['best_iter'] = int(it.group(1)) if it else None
     out['seconds'] = float(rec['seconds'])
     out['best_val_IoU'] = float(pd.best_val_iou(fold_dir))
+    out['val_rise'] = val_rise(val_ious(fold_dir))
     per_image = osp.join(fold_dir, 'per_image.csv')
     if osp.isfile(per_image):
         out.update(breakdown(per_image))
@@ -270,7 +280,17 @@ def render(ledger: dict) -> str:
             late += u['best_iter'] is not None and u['best_iter'] > 0.9 * ITERS - 1
     lines += table(['run', 'fold', 'seed', 'best iteration'], rows)
     lines += [f'{late} of {total} runs picked a checkpoint in the last 10%.',
-              '']
+              '', RISE_INTRO, '']
+    rows = []
+    for g in GROUPS:
+        r = [u['val_rise'] for u in groups[g].values()
+             if u.get('val_rise') is not None]
+        if r:
+            rows.append([label[g], str(len(r)), fmt(*pd.mean_std(r),
+                                                    sign=True),
+                         str(sum(x > 0 for x in r))])
+    lines += table(['run', 'runs', 'val IoU rise (points)', 'runs rising'],
+                   rows)
     # results
     lines += ['## Results', '',
               'Test per-image figures in %, paired against Model 1 '
@@ -497,6 +517,10 @@ One paired unit of the three rows is about 2.2 core-hours, plus half a teacher (
 SCHEDULE_INTRO = """\
 The tested checkpoint is the best by validation IoU. A best checkpoint in the last 10% of training (iteration 1100 or
 1200) would mean the schedule is still too short."""
+
+RISE_INTRO = """\
+Is a group still improving when training stops? The rise of each run's val IoU from iterations 700-900 to 1000-1200
+(mean of the three validations each; the runs recorded from their logs, every unit but the first):"""
 
 SUBSET_INTRO = """\
 Each unit's mean Dice over its benign and its malignant test images, and over its images whose lesion covers less /
