@@ -125,8 +125,9 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     it = re.search(r'iter_(\d+)\.pth$', rec['checkpoint'])
     out['best_iter'] = int(it.group(1)) if it else None
     out['seconds'] = float(rec['seconds'])
-    out['best_val_IoU'] = float(pd.best_val_iou(fold_dir))
-    out['val_rise'] = val_rise(val_ious(fold_dir))
+    curve = val_ious(fold_dir)  # the run's logs, read once
+    out['best_val_IoU'] = max(curve.values()) if curve else None
+    out['val_rise'] = val_rise(curve)
     per_image = osp.join(fold_dir, 'per_image.csv')
     if osp.isfile(per_image):
         out.update(breakdown(per_image))
