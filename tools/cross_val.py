@@ -21,8 +21,8 @@ For a config whose datasets take a ``split`` (every bus_mm dataset), this tool
    per fold and as mean +- std.
 
 A fold whose test finished is skipped, and a fold killed during training
-resumes from its last checkpoint, so rerunning the same command continues a
-killed run. Examples::
+(or during its U-Net++ teacher's) resumes from its last checkpoint, so
+rerunning the same command continues a killed run. Examples::
 
     python tools/cross_val.py configs/assgan/assgan_busi-cpu128_15pct.py \\
         --num-folds 3 --data-root data/BUSI
@@ -383,7 +383,9 @@ def main(argv=None):
                          fold_options(tcfg, split_paths[fold]))
                 cmd = [py, osp.join(TOOLS, 'misc', 'prepare_curriculum.py'),
                        args.curriculum_teacher, '--out', cur_dir]
-                if osp.isdir(cur_dir):
+                if has_resumable_checkpoint(osp.join(cur_dir, 'unetpp')):
+                    cmd.append('--resume')  # a teacher killed midway
+                elif osp.isdir(cur_dir):
                     cmd.append('--overwrite')  # an unfinished earlier attempt
                 cmd += fast_path_argv(args)  # the teacher trains alike
                 run(cmd + ['--cfg-options'] + topts, args.dry_run, log)

@@ -388,3 +388,39 @@ def test_cross_val_gives_the_teacher_the_students_precision(phantom_root,
                if 'prepare_curriculum.py' in line]
     assert len(teacher) == 3
     assert all('--no-amp' in line for line in teacher)
+
+
+def test_teacher_resumes_a_killed_training(monkeypatch, tmp_path):
+    """--resume continues the teacher in <out>/unetpp (tools/train.py
+    --resume, not --overwrite) and refuses a given --checkpoint."""
+    tool = load_tool(CURRICULUM_TOOL)
+    calls = []
+    monkeypatch.setattr(tool.subprocess, 'call',
+                        lambda argv: calls.append(argv) or 1)
+    with pytest.raises(SystemExit, match='training the teacher failed'):
+        tool.train_teacher(TEACHER, str(tmp_path / 'unetpp'), None, True,
+                           resume=True)
+    assert '--resume' in calls[0] and '--overwrite' not in calls[0]
+    with pytest.raises(SystemExit):
+        tool.parse_args([TEACHER, '--out', str(tmp_path), '--resume',
+                         '--checkpoint', str(tmp_path / 'best.pth')])
+
+
+def test_cross_val_resumes_a_killed_teacher(phantom_root, tmp_path):
+    """Rerunning a cross-validation resumes a fold's teacher killed midway
+    (a checkpoint in curriculum/unetpp), retrains one that left no
+    checkpoint and starts the others afresh."""
+    cv = tmp_path / 'cv'
+    killed = cv / 'fold_0' / 'curriculum' / 'unetpp'
+    killed.mkdir(parents=True)
+    (killed / 'iter_400.pth').write_bytes(b'')
+    (cv / 'fold_1' / 'curriculum').mkdir(parents=True)
+    proc = run_tool('tools/cross_val.py', STUDENT, '--num-folds', '3',
+                    '--data-root', phantom_root, '--work-dir', str(cv),
+                    '--curriculum-teacher', TEACHER, '--dry-run')
+    teacher = [line for line in proc.stdout.splitlines()
+               if 'prepare_curriculum.py' in line]
+    assert len(teacher) == 3
+    assert '--resume' in teacher[0] and '--overwrite' not in teacher[0]
+    assert '--overwrite' in teacher[1] and '--resume' not in teacher[1]
+    assert '--resume' not in teacher[2] and '--overwrite' not in teacher[2]

@@ -103,6 +103,11 @@ def parse_args(argv=None):
         'meta are removed; the teacher is retrained when --checkpoint is '
         'omitted)')
     parser.add_argument(
+        '--resume', action='store_true',
+        help="continue a teacher training killed midway in <out>/unetpp from "
+        'its last checkpoint (tools/train.py --resume), then mine as usual; '
+        'old easy/, hard/ and meta in --out are replaced')
+    parser.add_argument(
         '--student-iou', type=float, default=None,
         help="the student's Model-1 (single U-Net) val IoU in [0, 1]; warn "
         "when the teacher's val IoU is lower")
@@ -126,6 +131,10 @@ def parse_args(argv=None):
         parser.error(f'--thr must lie in (0, 1), got {args.thr}')
     if args.batch_size < 1:
         parser.error(f'--batch-size must be >= 1, got {args.batch_size}')
+    if args.resume and args.checkpoint:
+        parser.error('--resume continues the teacher training in '
+                     '<out>/unetpp; it cannot be combined with --checkpoint '
+                     '(a trained teacher)')
     if args.student_iou is not None and args.student_work_dir:
         parser.error('give --student-iou or --student-work-dir, not both')
     if args.student_iou is not None and not 0.0 <= args.student_iou <= 1.0:
@@ -160,8 +169,12 @@ def check_out_dir(out: str, overwrite: bool) -> None:
     os.makedirs(out, exist_ok=True)
 
 
-def train_teacher(config: str, work_dir: str, options, overwrite: bool,
-                  fast_path: Optional[list] = None) -> str:
+def train_teacher(config: str,
+                  work_dir: str,
+                  options,
+                  overwrite: bool,
+                  fast_path: Optional[list] = None,
+                  resume: bool = False) -> str:
     """Train the U-Net++ with tools/train.py; return its checkpoint.
 
     Args:
@@ -172,9 +185,13 @@ def train_teacher(config: str, work_dir: str, options, overwrite: bool,
         fast_path (list, optional): Fast-path flags for tools/train.py
             (``--amp=auto``, ``--no-amp``, ...; see
             :func:`bus_mm.engine.fast_path.fast_path_argv`).
+        resume (bool): Continue an earlier training in ``work_dir`` from its
+            last checkpoint instead of replacing it.
     """
     argv = [config, '--work-dir', work_dir]
-    if overwrite:
+    if resume:
+        argv.append('--resume')
+    elif overwrite:
         argv.append('--overwrite')
     argv += fast_path or []
     if options:
@@ -459,12 +476,12 @@ def main(argv=None):
     student_iou = args.student_iou
     if args.student_work_dir:  # before anything is written or trained
         student_iou = student_val_iou(args.student_work_dir)
-    check_out_dir(args.out, args.overwrite)
+    check_out_dir(args.out, args.overwrite or args.resume)
     checkpoint = args.checkpoint
     if checkpoint is None:
         checkpoint = train_teacher(args.config, osp.join(args.out, 'unetpp'),
                                    args.cfg_options, args.overwrite,
-                                   fast_path_argv(args))
+                                   fast_path_argv(args), args.resume)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = build_teacher(cfg, checkpoint, device)
