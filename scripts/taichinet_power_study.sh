@@ -39,6 +39,11 @@
 # calls can add the others), SEEDS ("0 1"), CV_OPTS / TEACHER_OPTS
 # (extra --cfg-options of every student / teacher, e.g. a tiny schedule),
 # TEACHER_WORKERS (the teacher's train_dataloader.num_workers, default 1),
+# CURRICULA (the work dir of an earlier run of this study at the same WIDTH
+# and folds: its TaiChiNet runs link that study's curriculum of each fold
+# instead of training a teacher, e.g. the same students on a longer schedule:
+#   CV_OPTS="train_cfg.max_iters=2400" CURRICULA=work_dirs/power32 \
+#     bash scripts/taichinet_power_study.sh DATA work_dirs/power32-2400 32),
 # DRY_RUN=1 (print the configs and the tools/cross_val.py commands of every
 # run, lane by lane, and exit without running or writing anything).
 # At the end: $WORK/paired_diff_{model1,model7,normal}.md (tools/analysis_tools/paired_diff.py)
@@ -55,6 +60,7 @@ PHASES=${PHASES:-core normal table1}
 read -r -a CV_EXTRA <<< "${CV_OPTS:-}"
 read -r -a TEACHER_EXTRA <<< "${TEACHER_OPTS:-}"
 DRY=${DRY_RUN:-0}
+CURRICULA=${CURRICULA:-}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 T=configs/taichinet
 if [ "$DRY" = 0 ]; then
@@ -96,8 +102,11 @@ fold() { # name fold seed config [cross_val args...] [-- cfg-options...]
 }
 
 share() { # name fold src: link src's fold-k curriculum, waiting for it
+  # (src: a run of this study, or an absolute path to another study's run)
   local name=$1 k=$2 src=$3
-  local meta=$WORK/$src/fold_$k/curriculum/curriculum_meta.json
+  local from=$WORK/$src target=../../$src/fold_$k/curriculum
+  if [[ $src == /* ]]; then from=$src target=$src/fold_$k/curriculum; fi
+  local meta=$from/fold_$k/curriculum/curriculum_meta.json
   if [ "$DRY" != 0 ]; then
     echo "link $name fold $k: the curriculum of $src fold $k"; return 0
   fi
@@ -110,7 +119,7 @@ share() { # name fold src: link src's fold-k curriculum, waiting for it
   done
   mkdir -p "$WORK/$name/fold_$k"
   [ -e "$WORK/$name/fold_$k/curriculum" ] || \
-    ln -s "../../$src/fold_$k/curriculum" "$WORK/$name/fold_$k/curriculum"
+    ln -s "$target" "$WORK/$name/fold_$k/curriculum"
 }
 
 plain() { # name seed config [-- cfg-options...]: every fold
@@ -170,21 +179,47 @@ else
   TEACHER_WIDTH=8
 fi
 
+# CURRICULA: every fold's curriculum must be there already
+teachers() { # where the seed-0 TaiChiNet run of group $1 gets its curricula
+  # (none: it mines them)
+  if [ -n "$CURRICULA" ]; then echo "$CURRICULA/$1-s$S0"; fi
+}
+source_of() { # the run whose curricula the other TaiChiNet runs of $1 link
+  local t; t=$(teachers "$1"); echo "${t:-$1-s$S0}"
+}
+if [ -n "$CURRICULA" ]; then
+  CURRICULA=$(cd "$CURRICULA" 2>/dev/null && pwd) || {
+    echo "CURRICULA=${CURRICULA}: no such folder (an earlier study's work" \
+      "dir, e.g. work_dirs/power32)" >&2; exit 2; }
+  for k in $FOLD_LIST; do
+    for g in tc-masked normal-tc-masked; do
+      [ "$g" = tc-masked ] && ! has core && continue
+      [ "$g" = normal-tc-masked ] && ! has normal && continue
+      meta=$CURRICULA/$g-s$S0/fold_$k/curriculum/curriculum_meta.json
+      [ -f "$meta" ] && continue
+      echo "CURRICULA: $meta is missing (fold $k's teacher was not mined" \
+        "there); run that study's $g-s$S0 first or leave CURRICULA unset" >&2
+      exit 2
+    done
+  done
+fi
+
 # Lane A mines every teacher first (seed-0 TaiChiNet runs), so lane B's
 # TaiChiNet runs, which come after its teacher-free runs, find them ready.
 lane_a() {
   local s
   if has core; then
-    taichi "tc-masked-s$S0" "$S0" $TC $TP masked
+    taichi "tc-masked-s$S0" "$S0" $TC $TP masked "$(teachers tc-masked)"
   fi
   if has normal; then
-    taichi "normal-tc-masked-s$S0" "$S0" $NTC $NTP masked
+    taichi "normal-tc-masked-s$S0" "$S0" $NTC $NTP masked \
+      "$(teachers normal-tc-masked)"
   fi
   if has normal; then
     for s in "${SEED_LIST[@]}"; do plain "normal-model1-s$s" "$s" $NU; done
     for s in "${SEED_LIST[@]:1}"; do
       taichi "normal-tc-masked-s$s" "$s" $NTC $NTP masked \
-        "normal-tc-masked-s$S0"
+        "$(source_of normal-tc-masked)"
     done
   fi
   if has table1; then
@@ -199,15 +234,15 @@ lane_b() {
   if has core; then
     for s in "${SEED_LIST[@]}"; do plain "model7-s$s" "$s" $M7; done
     for s in "${SEED_LIST[@]}"; do plain "model1-s$s" "$s" $U; done
-    taichi "tc-literal-s$S0" "$S0" $TC $TP literal "tc-masked-s$S0"
+    taichi "tc-literal-s$S0" "$S0" $TC $TP literal "$(source_of tc-masked)"
   fi
   if has normal; then
     for s in "${SEED_LIST[@]}"; do plain "normal-model7-s$s" "$s" $NM7; done
   fi
   if has core; then
     for s in "${SEED_LIST[@]:1}"; do
-      taichi "tc-masked-s$s" "$s" $TC $TP masked "tc-masked-s$S0"
-      taichi "tc-literal-s$s" "$s" $TC $TP literal "tc-masked-s$S0"
+      taichi "tc-masked-s$s" "$s" $TC $TP masked "$(source_of tc-masked)"
+      taichi "tc-literal-s$s" "$s" $TC $TP literal "$(source_of tc-masked)"
     done
   fi
   if has table1; then

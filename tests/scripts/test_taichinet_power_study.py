@@ -112,13 +112,10 @@ def test_other_widths_override_the_students_only(tmp_path):
                 T + 'unetpp_busi-cpu128.py'
 
 
-@pytest.mark.parametrize('jobs', [None, '3'])
-def test_the_lanes_run_the_paper_width_configs(jobs, tmp_path):
-    """The real path (no DRY_RUN) with a stand-in for Python: every
-    cross_val.py call is recorded and marks its fold finished; the teacher
-    run writes the curriculum the other TaiChiNet runs link. JOBS=3 runs the
-    same commands through tools/misc/job_queue.py (the real one)."""
-    record = tmp_path / 'calls.txt'
+def _stub_python(tmp_path, record):
+    """A stand-in for Python: records every cross_val.py call and marks its
+    fold finished (a teacher run not linked writes its curriculum); runs
+    tools/misc/job_queue.py for real."""
     stub = tmp_path / 'python'
     stub.write_text(f"""#!/usr/bin/env bash
 [ "$1" = tools/misc/job_queue.py ] && exec {sys.executable} "$@"
@@ -143,6 +140,17 @@ else
 fi
 """)
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    return stub
+
+
+@pytest.mark.parametrize('jobs', [None, '3'])
+def test_the_lanes_run_the_paper_width_configs(jobs, tmp_path):
+    """The real path (no DRY_RUN) with a stand-in for Python: every
+    cross_val.py call is recorded and marks its fold finished; the teacher
+    run writes the curriculum the other TaiChiNet runs link. JOBS=3 runs the
+    same commands through tools/misc/job_queue.py (the real one)."""
+    record = tmp_path / 'calls.txt'
+    stub = _stub_python(tmp_path, record)
     work = tmp_path / 'work'
     env = dict(PYTHON=str(stub), FOLD_LIST='0', SEEDS='0 1', PHASES='core')
     if jobs:
@@ -175,3 +183,36 @@ fi
     calls = record.read_text().splitlines()[8:]
     assert len(calls) == 1 and '--work-dir ' + str(work / 'model1-s0') in \
         calls[0] and '--test-normal' in calls[0]
+
+
+@pytest.mark.parametrize('jobs', [None, '3'])
+def test_curricula_of_an_earlier_study_are_linked_not_mined(jobs, tmp_path):
+    """CURRICULA=<earlier study>: every TaiChiNet run links that study's
+    fold curriculum (no teacher is trained), CV_OPTS reach the students
+    (a longer schedule); a fold whose teacher is missing there is refused
+    before anything runs."""
+    record = tmp_path / 'calls.txt'
+    stub = _stub_python(tmp_path, record)
+    first, second = tmp_path / 'work', tmp_path / 'work-2400'
+    env = dict(PYTHON=str(stub), FOLD_LIST='0', SEEDS='0 1', PHASES='core')
+    assert _study('data/BUSI', str(first), '32', env=env).returncode == 0
+    record.write_text('')
+    env.update(CURRICULA=str(first), CV_OPTS='train_cfg.max_iters=2400')
+    if jobs:
+        env['JOBS'] = jobs
+    proc = _study('data/BUSI', str(second), '32', env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    calls = record.read_text().splitlines()
+    assert len(calls) == 8
+    assert all(c.split()[-1] == 'train_cfg.max_iters=2400' for c in calls)
+    for run in ('tc-masked-s0', 'tc-literal-s0', 'tc-masked-s1',
+                'tc-literal-s1'):
+        link = second / run / 'fold_0' / 'curriculum'
+        assert link.is_symlink(), run
+        assert os.readlink(link) == str(
+            first / 'tc-masked-s0' / 'fold_0' / 'curriculum')
+    env['FOLD_LIST'] = '0 1'  # fold 1 has no teacher in the first study
+    proc = _study('data/BUSI', str(tmp_path / 'work-3'), '32', env=env)
+    assert proc.returncode == 2
+    assert 'fold_1/curriculum/curriculum_meta.json is missing' in proc.stderr
+    assert not (tmp_path / 'work-3' / 'tc-masked-s0').exists()

@@ -10,8 +10,9 @@ ignored::
 
 Jobs start in the order listed (the study lists the runs that train and mine
 each fold's teacher first). A ``link`` job waits until ``SRC``'s fold has its
-curriculum (``WORK/SRC/fold_K/curriculum/curriculum_meta.json``), links it
-into ``WORK/NAME/fold_K/curriculum`` and then runs. A job whose
+curriculum (``WORK/SRC/fold_K/curriculum/curriculum_meta.json``; an
+absolute ``SRC`` is another study's run), links it into
+``WORK/NAME/fold_K/curriculum`` and then runs. A job whose
 ``WORK/NAME/fold_K/cv_fold_metrics.json`` exists is skipped, so rerunning
 the same plan continues a killed study. A failed job's dependents are not
 run; if the first jobs to finish all fail (a broken environment, a wrong
