@@ -1,9 +1,10 @@
-"""projects/taichinet_width/tools/render.py: the ledger of the paper-width
-study's finished units and the page written from it."""
+"""projects/taichinet_width/tools/{ledger,render}.py: the ledger of the
+paper-width study's finished units and the page written from it."""
 import importlib.util
 import json
 import os
 import os.path as osp
+import sys
 
 import pytest
 
@@ -13,6 +14,7 @@ spec = importlib.util.spec_from_file_location(
     osp.join(ROOT, 'projects', 'taichinet_width', 'tools', 'render.py'))
 render = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(render)
+ledger_mod = sys.modules['ledger']  # imported by render.py
 
 
 def write_fold(work, run, fold, dice, best_iter=900, seconds=1600.0,
@@ -43,9 +45,9 @@ def write_teacher(fold_dir, start='2026-12-04 09:00:00',
         json.dump(dict(time=mined, teacher_val=dict(IoU=0.64), shares=dict(
             easy=dict(mean=0.45), hard=dict(mean=0.42),
             missed=dict(mean=0.13))), f)
-    t0 = render._stamp(start)
+    t0 = ledger_mod._stamp(start)
     with open(osp.join(fold_dir, 'cv_train_done.json'), 'w') as f:
-        json.dump(dict(time=end, seconds=render._stamp(end) - t0), f)
+        json.dump(dict(time=end, seconds=ledger_mod._stamp(end) - t0), f)
 
 
 @pytest.fixture
@@ -203,3 +205,44 @@ def test_late_val_rise_is_recorded_and_shown(tmp_path):
     assert ledger['runs']['model1']['1:0']['val_rise'] == pytest.approx(0.1)
     assert ledger['runs']['model1']['1:1']['val_rise'] is None
     assert '| Model 1 (U-Net_p) | 1 | +10.0 | 1 |' in render.render(ledger)
+
+
+def dump_config(fold_dir, max_iters):
+    """What a run leaves in its fold: its config's name and the config."""
+    with open(osp.join(fold_dir, 'bus_mm_run.json'), 'w') as f:
+        json.dump(dict(config='configs/taichinet/unet_x.py'), f)
+    with open(osp.join(fold_dir, 'unet_x.py'), 'w') as f:
+        f.write('max_iters = 20000\n'
+                f'train_cfg = dict(max_iters={max_iters}, '
+                "type='IterBasedTrainLoop', val_interval=100)\n")
+
+
+def test_a_longer_schedule_is_kept_apart_and_paired(work, tmp_path):
+    """Runs trained for 2400 iterations join groups '<group>@2400'; the page
+    pairs them with the same units at 1200 and with each other."""
+    for run in ('model1-s0', 'tc-masked-s0'):
+        dump_config(osp.join(work, run, 'fold_1'), 1200)
+    long = str(tmp_path / 'power32-2400')
+    curve = [0.5] * 19 + [0.6] * 5  # validations at 100 ... 2400
+    for run, dice, best in (('model1-s0', 0.71, 2400),
+                            ('tc-masked-s0', 0.77, 1800)):
+        d = write_fold(long, run, 1, dice, best_iter=best, val_ious=curve)
+        dump_config(d, 2400)
+    led = dict(runs={}, teachers={})
+    render.update_ledger(led, work)
+    assert sorted(render.update_ledger(led, long)) == [
+        'model1@2400 fold 1 seed 0', 'tc-masked@2400 fold 1 seed 0']
+    assert led['runs']['model1']['1:0']['max_iters'] == 1200
+    m1 = led['runs']['model1@2400']['1:0']
+    assert m1['max_iters'] == 2400
+    # val rise: mean of 2000-2400 minus mean of 1400-1800
+    assert m1['val_rise'] == pytest.approx(0.1)
+    text = render.render(led)
+    assert 'Finished units (of 10): Model 1 2, Model 7 0, TaiChiNet 2' in text
+    assert '### Trained for 2400 iterations' in text
+    # 1200: 70.0 vs 74.0 (+4.0); 2400: 71.0 vs 77.0 (+6.0)
+    assert '| 1 | 0 | 70.0 | 71.0 | 74.0 | 77.0 | +4.0 | +6.0 | ' \
+        '2400 / 1800 |' in text
+    assert 'The gap changed by +2.0 ± 0.0 points (1 of 1 units' in text
+    assert '1 of 2 runs picked a checkpoint in the last 10% of the 2400' \
+        in text

@@ -1,45 +1,32 @@
 """Record the finished units of the TaiChiNet paper-width study and write its
 page.
 
-The study (``scripts/taichinet_power_study.sh DATA WORK 32``, ``PHASES=core``)
-runs in lanes across several machines; a work dir may not outlive its machine.
-Every finished fold of ``WORK/{model1,model7,tc-masked}-s<seed>`` is copied
-into the ledger ``projects/taichinet_width/units.json`` (aggregate test
-figures, normal-image false positives, best iteration, run time, the fold's
-curriculum teacher); the page is written from the ledger alone, so units that
-landed on another machine keep counting.
+The finished folds of the given work dirs join the ledger
+``projects/taichinet_width/units.json`` (``ledger.py``); the page is written
+from the ledger alone, so units that landed on another machine keep counting.
 
 Example::
 
     python projects/taichinet_width/tools/render.py work_dirs/power32
+    python projects/taichinet_width/tools/render.py work_dirs/power32 \
+        work_dirs/power32-2400     # with the longer-schedule check
     python projects/taichinet_width/tools/render.py        # the ledger only
 """
 import argparse
-import csv
-import glob
 import importlib.util
-import json
 import os.path as osp
-import re
 import sys
-import time
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
-LEDGER = osp.join(ROOT, 'projects', 'taichinet_width', 'units.json')
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from ledger import (GROUPS, ITERS, LEDGER, METRICS, ROOT,  # noqa: E402
+                    SUBSETS, load_ledger, save_ledger, units_of,
+                    update_ledger)
+
 PAGE = osp.join(ROOT, 'docs', 'studies', 'taichinet_paper-width_busi-dev.md')
-GROUPS = ('model1', 'model7', 'tc-masked')
-METRICS = ('Dice', 'IoU', 'Precision', 'Sensitivity')
-NORMAL = ('normal_num_images', 'normal_num_clean', 'normal_fp_pixels')
 UNITS = 10  # 5 folds x 2 seeds
-SMALL = 0.05  # a lesion under 5% of the image's pixels is 'small'
-SUBSETS = (('Dice_benign', 'benign'), ('Dice_malignant', 'malignant'),
-           ('Dice_small', 'lesion < 5% of the image'),
-           ('Dice_large', 'lesion >= 5%'))
-ITERS = 1200
 
 
 def _paired_diff():
@@ -52,163 +39,11 @@ def _paired_diff():
 
 
 pd = _paired_diff()
-from bus_mm.apis import val_ious  # noqa: E402  (importable once pd is)
 
 
 def fmt(*args, **kwargs) -> str:
     """paired_diff's number format, with a real plus-minus sign."""
     return pd.fmt(*args, **kwargs).replace(' +- ', ' ± ')
-
-
-def _stamp(text: str) -> float:
-    return time.mktime(time.strptime(text, '%Y-%m-%d %H:%M:%S'))
-
-
-def val_rise(curve: Dict[int, float]) -> Optional[float]:
-    """How much a run's val IoU still rose late: the mean over iterations
-    1000-1200 minus the mean over 700-900 (None without both)."""
-    late = [curve[i] for i in (1000, 1100, 1200) if i in curve]
-    mid = [curve[i] for i in (700, 800, 900) if i in curve]
-    return float(np.mean(late) - np.mean(mid)) if late and mid else None
-
-
-def breakdown(per_image: str) -> dict:
-    """Mean test Dice of a fold's subsets, from its ``per_image.csv``.
-
-    Args:
-        per_image (str): The fold's per-image test table (``img_path`` and
-            the confusion counts ``tp, fp, fn, tn`` at the original size).
-
-    Returns:
-        dict: ``Dice_benign`` / ``Dice_malignant`` (by the BUSI file name)
-        and ``Dice_small`` / ``Dice_large`` (lesion under / at least
-        ``SMALL`` of the image's pixels); a subset without images is left
-        out.
-    """
-    with open(per_image) as f:
-        rows = list(csv.DictReader(f))
-    subsets = {k: [] for k, _ in SUBSETS}
-    for r in rows:
-        n = sum(float(r[k]) for k in ('tp', 'fp', 'fn', 'tn'))
-        area = (float(r['tp']) + float(r['fn'])) / n
-        dice = float(r['Dice'])
-        name = osp.basename(r['img_path'])
-        subsets['Dice_malignant' if name.startswith('malignant')
-                else 'Dice_benign'].append(dice)
-        subsets['Dice_small' if area < SMALL else 'Dice_large'].append(dice)
-    return {k: float(np.mean(v)) for k, v in subsets.items() if v}
-
-
-def read_fold(fold_dir: str) -> Optional[dict]:
-    """A finished fold's ledger record.
-
-    Args:
-        fold_dir (str): ``WORK/<run>/fold_<k>`` of a ``tools/cross_val.py``
-            run.
-
-    Returns:
-        dict, optional: Test figures (fractions), normal-image figures, best
-        iteration, the run's own seconds, its best val IoU and, for the run
-        that trained the fold's teacher, ``teacher`` (val IoU, part shares,
-        seconds); None while the fold lacks its test or its normal test.
-    """
-    done = osp.join(fold_dir, 'cv_fold_metrics.json')
-    if not osp.isfile(done):
-        return None
-    with open(done) as f:
-        rec = json.load(f)
-    m = rec['metrics']['model']
-    if 'normal_num_images' not in m:
-        return None
-    out = {k: float(m[k]) for k in METRICS}
-    out.update({k: float(m[k]) for k in NORMAL})
-    it = re.search(r'iter_(\d+)\.pth$', rec['checkpoint'])
-    out['best_iter'] = int(it.group(1)) if it else None
-    out['seconds'] = float(rec['seconds'])
-    curve = val_ious(fold_dir)  # the run's logs, read once
-    out['best_val_IoU'] = max(curve.values()) if curve else None
-    out['val_rise'] = val_rise(curve)
-    per_image = osp.join(fold_dir, 'per_image.csv')
-    if osp.isfile(per_image):
-        out.update(breakdown(per_image))
-    meta_path = osp.join(fold_dir, 'curriculum', 'curriculum_meta.json')
-    train_done = osp.join(fold_dir, 'cv_train_done.json')
-    if osp.isfile(meta_path) and not osp.islink(
-            osp.join(fold_dir, 'curriculum')) and osp.isfile(train_done):
-        # this run trained and mined the fold's teacher: split its time
-        with open(meta_path) as f:
-            meta = json.load(f)
-        with open(train_done) as f:
-            td = json.load(f)
-        start = _stamp(td['time']) - td['seconds']
-        teacher = _stamp(meta['time']) - start
-        out['seconds'] -= teacher
-        shares = meta.get('shares') or {}
-        out['teacher'] = dict(
-            val_IoU=(meta.get('teacher_val') or {}).get('IoU'),
-            easy=(shares.get('easy') or {}).get('mean'),
-            hard=(shares.get('hard') or {}).get('mean'),
-            missed=(shares.get('missed') or {}).get('mean'),
-            seconds=teacher)
-    out['source'] = 'work dir'
-    return out
-
-
-def update_ledger(ledger: dict, work: str) -> List[str]:
-    """Copies a work dir's finished folds into the ledger.
-
-    Args:
-        ledger (dict): ``{'runs': {group: {'fold:seed': record}},
-            'teachers': {fold: record}}``, updated in place.
-        work (str): The study's work dir.
-
-    Returns:
-        list[str]: The units that were not in the ledger before.
-    """
-    new = []
-    for g in GROUPS:
-        for run in sorted(glob.glob(osp.join(work, f'{g}-s[0-9]*'))):
-            seed = int(run.rsplit('-s', 1)[1])
-            for fold_dir in sorted(glob.glob(osp.join(run, 'fold_*'))):
-                fold = int(fold_dir.rsplit('_', 1)[1])
-                rec = read_fold(fold_dir)
-                if rec is None:
-                    continue
-                teacher = rec.pop('teacher', None)
-                if teacher is not None:
-                    ledger['teachers'][str(fold)] = dict(
-                        teacher, mined_in=f'{g}-s{seed}')
-                key = f'{fold}:{seed}'
-                units = ledger['runs'].setdefault(g, {})
-                if key not in units:
-                    new.append(f'{g} fold {fold} seed {seed}')
-                units[key] = rec
-    return new
-
-
-def load_ledger(path: str = LEDGER) -> dict:
-    """The ledger at ``path`` (an empty one when there is none yet)."""
-    if not osp.isfile(path):
-        return dict(runs={}, teachers={})
-    with open(path) as f:
-        return json.load(f)
-
-
-def save_ledger(ledger: dict, path: str = LEDGER) -> None:
-    """Writes the ledger with its units sorted by fold and seed."""
-    for g in ledger['runs']:
-        ledger['runs'][g] = dict(sorted(
-            ledger['runs'][g].items(),
-            key=lambda kv: tuple(int(x) for x in kv[0].split(':'))))
-    with open(path, 'w') as f:
-        json.dump(ledger, f, indent=1)
-        f.write('\n')
-
-
-def units_of(ledger: dict, g: str) -> Dict[tuple, dict]:
-    """``{(fold, seed): record}`` of one group."""
-    return {tuple(int(x) for x in k.split(':')): v
-            for k, v in ledger['runs'].get(g, {}).items()}
 
 
 def table(head: List[str], rows: List[List[str]]) -> List[str]:
@@ -278,7 +113,7 @@ def render(ledger: dict) -> str:
         for (fold, seed), u in sorted(groups[g].items()):
             rows.append([g, str(fold), str(seed), str(u['best_iter'])])
             total += 1
-            late += u['best_iter'] is not None and u['best_iter'] > 0.9 * ITERS - 1
+            late += in_last_tenth(u, ITERS)
     lines += table(['run', 'fold', 'seed', 'best iteration'], rows)
     lines += [f'{late} of {total} runs picked a checkpoint in the last 10%.',
               '', RISE_INTRO, '']
@@ -292,6 +127,7 @@ def render(ledger: dict) -> str:
                          str(sum(x > 0 for x in r))])
     lines += table(['run', 'runs', 'val IoU rise (points)', 'runs rising'],
                    rows)
+    lines += longer_schedule(ledger, groups)
     # results
     lines += ['## Results', '',
               'Test per-image figures in %, paired against Model 1 '
@@ -374,6 +210,82 @@ def render(ledger: dict) -> str:
     lines += ['## Reading', ''] + reading(sums, fp_sums, groups, done)
     lines += ['', SOURCES]
     return '\n'.join(lines) + '\n'
+
+
+def in_last_tenth(unit: dict, iters: int) -> bool:
+    """Whether a unit's best checkpoint lies in the last 10% of its
+    ``iters`` iterations (the schedule was too short)."""
+    best = unit['best_iter']
+    return best is not None and best > 0.9 * iters - 1
+
+
+def longer_schedule(ledger: dict, groups: dict) -> List[str]:
+    """The units trained again on a longer schedule (groups
+    ``<group>@<iters>``): Model 1 and TaiChiNet at both schedules, paired."""
+    lines = []
+    for iters in sorted({int(g.split('@')[1]) for g in ledger['runs']
+                         if '@' in g}):
+        long = {g: units_of(ledger, f'{g}@{iters}') for g in GROUPS}
+        both = sorted(set(long['model1']) & set(long['tc-masked']))
+        lines += [f'### Trained for {iters} iterations', '',
+                  LONGER_INTRO.format(iters=iters, half=iters // 2), '']
+        rows = []
+        for key in both:
+            m1, tc = long['model1'][key], long['tc-masked'][key]
+            s1, t1 = groups['model1'].get(key), groups['tc-masked'].get(key)
+
+            def d(u):
+                return '-' if u is None else f'{100 * u["Dice"]:.1f}'
+
+            def gap(a, b):
+                return '-' if a is None or b is None else \
+                    f'{100 * (b["Dice"] - a["Dice"]):+.1f}'
+            rows.append([str(key[0]), str(key[1]), d(s1), d(m1), d(t1), d(tc),
+                         gap(s1, t1), gap(m1, tc),
+                         f'{m1["best_iter"]} / {tc["best_iter"]}'])
+        lines += table(['fold', 'seed', f'model1 {ITERS}', f'model1 {iters}',
+                        f'tc-masked {ITERS}', f'tc-masked {iters}',
+                        f'tc - model1 at {ITERS}', f'at {iters}',
+                        f'best iteration at {iters} (model1 / tc)'], rows)
+        out = []
+        at_long = pd.paired_summary(pd.paired(long['model1'],
+                                              long['tc-masked'], 'Dice'))
+        if at_long['n']:
+            ci = at_long['ci95']
+            out.append(
+                f'- TaiChiNet − Model 1 at {iters} iterations over '
+                f'{at_long["n"]} unit(s): **'
+                f'{fmt(at_long["mean"], at_long["std"], sign=True)}** Dice, '
+                f'{at_long["positive"]} of {at_long["n"]} positive' +
+                ('' if ci is None else f', 95% interval {pd.fmt_ci(ci)}') +
+                '.')
+        for g in ('model1', 'tc-masked'):
+            d = pd.paired_summary(pd.paired(groups[g], long[g], 'Dice'))
+            if d['n']:
+                out.append(f'- {g}: {iters} − {ITERS} iterations '
+                           f'{fmt(d["mean"], d["std"], sign=True)} Dice '
+                           f'({d["positive"]} of {d["n"]} units higher).')
+        short = [k for k in both
+                 if k in groups['tc-masked'] and k in groups['model1']]
+        if short:
+            g = [100 * (long['tc-masked'][k]['Dice'] -
+                        long['model1'][k]['Dice'] -
+                        groups['tc-masked'][k]['Dice'] +
+                        groups['model1'][k]['Dice']) for k in short]
+            out.append(f'- The gap changed by {np.mean(g):+.1f} ± '
+                       f'{np.std(g, ddof=1) if len(g) > 1 else 0:.1f} points '
+                       f'({sum(x > 0 for x in g)} of {len(g)} units in '
+                       "TaiChiNet's favour).")
+        runs = [u for g in GROUPS for u in long[g].values()]
+        late = sum(in_last_tenth(u, iters) for u in runs)
+        rise = [u['val_rise'] for u in runs if u.get('val_rise') is not None]
+        out.append(f'- {late} of {len(runs)} runs picked a checkpoint in the '
+                   f'last 10% of the {iters} iterations' +
+                   ('' if not rise else
+                    f'; val IoU rise over their last sixth '
+                    f'{fmt(*pd.mean_std(rise), sign=True)} points') + '.')
+        lines += out + ['']
+    return lines
 
 
 def subset_table(ref: Dict[tuple, dict], groups: dict) -> List[str]:
@@ -523,6 +435,11 @@ RISE_INTRO = """\
 Is a group still improving when training stops? The rise of each run's val IoU from iterations 700-900 to 1000-1200
 (mean of the three validations each; the runs recorded from their logs, every unit but the first):"""
 
+LONGER_INTRO = """\
+The same folds, seeds and curricula (each fold's teacher reused, not retrained), the students trained for {iters}
+iterations with the curriculum stage switch at {half} and the same validation and test (`CV_OPTS="train_cfg.max_iters={iters}"
+CURRICULA=work_dirs/power32 bash scripts/taichinet_power_study.sh DATA work_dirs/power32-{iters} 32`). Test Dice in %:"""
+
 SUBSET_INTRO = """\
 Each unit's mean Dice over its benign and its malignant test images, and over its images whose lesion covers less /
 at least 5% of the image, paired against the same unit's Model 1. The ledger holds these for the units recorded from
@@ -539,7 +456,7 @@ precision."""
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('work', nargs='?', help='the study work dir (its '
+    p.add_argument('work', nargs='*', help='the study work dirs (their '
                    'finished folds join the ledger); none: the ledger only')
     p.add_argument('--ledger', default=LEDGER, help='the ledger (default: '
                    'projects/taichinet_width/units.json)')
@@ -556,15 +473,15 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     ledger = load_ledger(args.ledger)
-    if args.work:
-        if not osp.isdir(args.work):
-            raise SystemExit(f'{args.work}: no such folder (the study work '
+    for work in args.work:
+        if not osp.isdir(work):
+            raise SystemExit(f'{work}: no such folder (the study work '
                              'dir, e.g. work_dirs/power32)')
-        new = update_ledger(ledger, args.work)
-        for what in new:
+    for work in args.work:
+        for what in update_ledger(ledger, work):
             print(f'new: {what}')
-        if not args.check:
-            save_ledger(ledger, args.ledger)
+    if args.work and not args.check:
+        save_ledger(ledger, args.ledger)
     if args.summary:
         print(summary(ledger), end='')
     page = render(ledger)
