@@ -143,6 +143,18 @@ fi
     return stub
 
 
+def _lanes(work, record, env, jobs):
+    """Runs the study at width 32 into ``work`` (through the job queue
+    when ``jobs``); returns the process and the 8 cross_val.py calls."""
+    if jobs:
+        env = dict(env, JOBS=jobs)
+    proc = _study('data/BUSI', str(work), '32', env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    calls = record.read_text().splitlines()
+    assert len(calls) == 8
+    return proc, calls
+
+
 @pytest.mark.parametrize('jobs', [None, '3'])
 def test_the_lanes_run_the_paper_width_configs(jobs, tmp_path):
     """The real path (no DRY_RUN) with a stand-in for Python: every
@@ -153,12 +165,7 @@ def test_the_lanes_run_the_paper_width_configs(jobs, tmp_path):
     stub = _stub_python(tmp_path, record)
     work = tmp_path / 'work'
     env = dict(PYTHON=str(stub), FOLD_LIST='0', SEEDS='0 1', PHASES='core')
-    if jobs:
-        env['JOBS'] = jobs
-    proc = _study('data/BUSI', str(work), '32', env=env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    calls = record.read_text().splitlines()
-    assert len(calls) == 8
+    proc, calls = _lanes(work, record, env, jobs)
     for call in calls:
         words = call.split()
         assert words[1].endswith('-w32.py') or \
@@ -198,12 +205,7 @@ def test_curricula_of_an_earlier_study_are_linked_not_mined(jobs, tmp_path):
     assert _study('data/BUSI', str(first), '32', env=env).returncode == 0
     record.write_text('')
     env.update(CURRICULA=str(first), CV_OPTS='train_cfg.max_iters=2400')
-    if jobs:
-        env['JOBS'] = jobs
-    proc = _study('data/BUSI', str(second), '32', env=env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    calls = record.read_text().splitlines()
-    assert len(calls) == 8
+    _, calls = _lanes(second, record, env, jobs)
     assert all(c.split()[-1] == 'train_cfg.max_iters=2400' for c in calls)
     for run in ('tc-masked-s0', 'tc-literal-s0', 'tc-masked-s1',
                 'tc-literal-s1'):
