@@ -246,3 +246,20 @@ def test_a_longer_schedule_is_kept_apart_and_paired(work, tmp_path):
     assert 'The gap changed by +2.0 ± 0.0 points (1 of 1 units' in text
     assert '1 of 2 runs picked a checkpoint in the last 10% of the 2400' \
         in text
+
+
+def test_val_curves_are_paired_by_stage():
+    """The page's val-curve table: the mean of the units holding both
+    curves, and the gap on the easy stage, after the switch, at the end."""
+    led = ten_units([0.0] * 2)
+    steps = [str(100 * i) for i in range(1, 13)]
+    led['runs']['model1']['0:0']['val_curve'] = {s: 0.6 for s in steps}
+    led['runs']['tc-masked']['0:0']['val_curve'] = dict(zip(
+        steps, [0.5] * 6 + [0.4] * 3 + [0.58] * 3))
+    led['runs']['model1']['0:1']['val_curve'] = {s: 0.6 for s in steps[:6]}
+    text = render.render(led)  # unit 0:1 lacks the late curve: left out
+    assert 'mean over the 1 units with the logs of both runs' in text
+    assert '| tc-masked - model1 | -10.0 |' in text
+    assert 'TaiChiNet − Model 1 in val IoU: -10.0 points on the easy stage ' \
+        '(to 600), -20.0 after the switch (700-900), -2.0 at the end ' \
+        '(1000-1200).' in text

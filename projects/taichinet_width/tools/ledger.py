@@ -105,7 +105,8 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     Returns:
         dict, optional: Test figures (fractions), normal-image figures, best
         iteration, the run's own seconds, its best val IoU, its schedule
-        (``max_iters``), its late val IoU rise and, for the run
+        (``max_iters``), its val IoU by iteration and late rise and, for the
+        run
         that trained the fold's teacher, ``teacher`` (val IoU, part shares,
         seconds); None while the fold lacks its test or its normal test.
     """
@@ -126,6 +127,7 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     out['best_val_IoU'] = max(curve.values()) if curve else None
     out['max_iters'] = max_iters_of(fold_dir)
     out['val_rise'] = val_rise(curve, out['max_iters'])
+    out['val_curve'] = {str(i): v for i, v in sorted(curve.items())}
     per_image = osp.join(fold_dir, 'per_image.csv')
     if osp.isfile(per_image):
         out.update(breakdown(per_image))

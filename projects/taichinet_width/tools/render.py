@@ -127,6 +127,7 @@ def render(ledger: dict) -> str:
                          str(sum(x > 0 for x in r))])
     lines += table(['run', 'runs', 'val IoU rise (points)', 'runs rising'],
                    rows)
+    lines += curve_table(groups, ITERS)
     lines += longer_schedule(ledger, groups)
     # results
     lines += ['## Results', '',
@@ -212,6 +213,32 @@ def render(ledger: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def curve_table(groups: dict, iters: int) -> List[str]:
+    """Mean val IoU of Model 1 and TaiChiNet at 12 evenly spaced validations,
+    over the units whose logs the ledger holds for both (paired)."""
+    ref, tc = groups['model1'], groups['tc-masked']
+    keys = sorted(k for k in set(ref) & set(tc)
+                  if ref[k].get('val_curve') and tc[k].get('val_curve'))
+    steps = [str(iters * i // 12) for i in range(1, 13)]
+    keys = [k for k in keys if all(st in ref[k]['val_curve'] and
+                                   st in tc[k]['val_curve'] for st in steps)]
+    if not keys:
+        return []
+    mean = {g: [100 * np.mean([u[k]['val_curve'][st] for k in keys])
+                for st in steps] for g, u in (('model1', ref),
+                                              ('tc-masked', tc))}
+    rows = [[g, *[f'{v:.1f}' for v in mean[g]]] for g in mean]
+    rows.append(['tc-masked - model1', *[
+        f'{b - a:+.1f}' for a, b in zip(mean['model1'], mean['tc-masked'])]])
+    gap = [b - a for a, b in zip(mean['model1'], mean['tc-masked'])]
+    return [CURVE_INTRO.format(n=len(keys), switch=iters // 2), ''] + table(
+        ['val IoU (%) at iteration'] + steps, rows) + [
+        f'TaiChiNet − Model 1 in val IoU: {np.mean(gap[:6]):+.1f} points '
+        f'on the easy stage (to {steps[5]}), {np.mean(gap[6:9]):+.1f} '
+        f'after the switch ({steps[6]}-{steps[8]}), {np.mean(gap[9:]):+.1f} '
+        f'at the end ({steps[9]}-{steps[11]}).', '']
+
+
 def in_last_tenth(unit: dict, iters: int) -> bool:
     """Whether a unit's best checkpoint lies in the last 10% of its
     ``iters`` iterations (the schedule was too short)."""
@@ -284,7 +311,7 @@ def longer_schedule(ledger: dict, groups: dict) -> List[str]:
                    ('' if not rise else
                     f'; val IoU rise over their last sixth '
                     f'{fmt(*pd.mean_std(rise), sign=True)} points') + '.')
-        lines += out + ['']
+        lines += out + [''] + curve_table(long, iters)
     return lines
 
 
@@ -434,6 +461,10 @@ The tested checkpoint is the best by validation IoU. A best checkpoint in the la
 RISE_INTRO = """\
 Is a group still improving when training stops? The rise of each run's val IoU from iterations 700-900 to 1000-1200
 (mean of the three validations each; the runs recorded from their logs, every unit but the first):"""
+
+CURVE_INTRO = """\
+Validation IoU by iteration, mean over the {n} units with the logs of both runs (curriculum stage switch at
+{switch}):"""
 
 LONGER_INTRO = """\
 The same folds, seeds and curricula (each fold's teacher reused, not retrained), the students trained for {iters}
