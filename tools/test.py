@@ -4,6 +4,7 @@ Example::
 
     python tools/test.py CONFIG CHECKPOINT --show-dir work_dirs/x/overlays
     python tools/test.py configs/assgan/... ckpt.pth --predict-with generator_a generator_b mean
+    python tools/test.py configs/taichinet/... ckpt.pth --predict-with positive negative mean
     bash tools/dist_test.sh CONFIG CHECKPOINT 2 --csv per_image.csv  # 2 processes
 """
 import argparse
@@ -16,6 +17,12 @@ from mmengine.runner import Runner
 
 from bus_mm.apis import destroy_distributed, init_cpu_distributed, load_config
 from bus_mm.engine.fast_path import add_fast_path_args, apply_fast_path
+from bus_mm.models.segmentors.taichinet_ablations import TAICHINET_ABLATIONS
+
+
+# the outputs --predict-with can evaluate, by model type
+READOUTS = dict(ASSGAN=('generator_a', 'generator_b', 'mean'),
+                TaiChiNet=('positive', 'negative', 'mean'))
 
 
 def parse_args(argv=None):
@@ -32,9 +39,12 @@ def parse_args(argv=None):
                         help='write at most this many overlays')
     parser.add_argument('--csv', help='write per-image metrics to this CSV file')
     parser.add_argument(
-        '--predict-with', nargs='+', default=None,
-        choices=['generator_a', 'generator_b', 'mean'],
-        help='ASSGAN: evaluate each listed generator (or their mean) in turn')
+        '--predict-with', nargs='+', default=None, metavar='OUTPUT',
+        choices=sorted({o for outs in READOUTS.values() for o in outs}),
+        help='evaluate each listed output in turn (model.test_cfg.'
+        'predict_with): ASSGAN generator_a, generator_b, mean (of both); '
+        'TaiChiNet positive (the lesion path), negative (1 - the background '
+        'path), mean (of both)')
     parser.add_argument('--data-root', help='dataset folder for every '
                         "dataset (default: the config's data_root)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -47,6 +57,30 @@ def parse_args(argv=None):
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def check_readouts(readouts, model_cfg) -> None:
+    """Refuse ``--predict-with`` outputs the config's model does not have."""
+    if not readouts:
+        return
+    kind = model_cfg.get('type')
+    if kind not in READOUTS:
+        raise SystemExit('--predict-with applies to '
+                         f'{" and ".join(READOUTS)} models only (this config '
+                         f'builds {kind})')
+    wrong = [r for r in readouts if r not in READOUTS[kind]]
+    if wrong:
+        raise SystemExit(f'--predict-with {" ".join(wrong)}: {kind} predicts '
+                         f'with {", ".join(READOUTS[kind])}')
+    negative = model_cfg.get('use_negative_path')
+    if kind == 'TaiChiNet' and negative is None and model_cfg.get('ablation'):
+        negative = TAICHINET_ABLATIONS.get(model_cfg.ablation, {}).get(
+            'use_negative_path')
+    if kind == 'TaiChiNet' and negative is False and any(
+            r != 'positive' for r in readouts):
+        raise SystemExit('--predict-with negative / mean need the negative '
+                         'path; this TaiChiNet has only the positive one '
+                         '(Model 1: use_negative_path=False)')
 
 
 def _suffix_dir(path, suffix):
@@ -88,9 +122,7 @@ def main(argv=None):
     apply_fast_path(cfg, args.amp, args.amp_dtype, args.channels_last,
                     train=False)
     variants = args.predict_with or [None]
-    if args.predict_with and cfg.model.get('type') != 'ASSGAN':
-        raise SystemExit('--predict-with applies to ASSGAN models only '
-                         f'(this config builds {cfg.model.get("type")})')
+    check_readouts(args.predict_with, cfg.model)
     init_cpu_distributed(cfg, args.launcher)
     results = {}
     for variant in variants:

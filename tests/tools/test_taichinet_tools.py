@@ -291,6 +291,47 @@ def test_taichinet_test_show_dir_and_distractors(trained, phantom_root,
     assert 'FP pixels on distractors: mean' in proc.stdout
 
 
+def test_taichinet_test_each_readout(trained, tmp_path):
+    """--predict-with positive negative mean: one set of metrics and one
+    per-image CSV per output; 'positive' is what a plain test reports."""
+    work, opts, _ = trained
+    ckpt = osp.join(work, 'epoch_2.pth')
+    plain = str(tmp_path / 'plain')
+    run_tool('tools/test.py', STUDENT, ckpt, '--work-dir', plain,
+             '--cfg-options', *opts)
+    out = str(tmp_path / 'readouts')
+    run_tool('tools/test.py', STUDENT, ckpt, '--work-dir', out,
+             '--predict-with', 'positive', 'negative', 'mean', '--csv',
+             out + '/per_image.csv', '--cfg-options', *opts)
+    metrics = json.load(open(osp.join(out, 'test_metrics.json')))['metrics']
+    assert set(metrics) == {'positive', 'negative', 'mean'}
+    default = json.load(open(osp.join(plain, 'test_metrics.json')))[
+        'metrics']['model']
+    assert metrics['positive']['Dice'] == pytest.approx(default['Dice'])
+    assert sorted(f for f in os.listdir(out) if f.endswith('.csv')) == [
+        'per_image_mean.csv', 'per_image_negative.csv',
+        'per_image_positive.csv']
+
+
+def test_predict_with_names_the_outputs_of_the_model():
+    """Outputs a model does not have are refused before anything runs."""
+    from mmengine.config import ConfigDict
+    tool = load_tool('tools/test.py')
+    tool.check_readouts(['negative', 'mean'], ConfigDict(type='TaiChiNet'))
+    for readouts, model, msg in (
+            (['generator_a'], dict(type='TaiChiNet'),
+             'TaiChiNet predicts with positive, negative, mean'),
+            (['positive'], dict(type='ASSGAN'), 'ASSGAN predicts with'),
+            (['mean'], dict(type='UNetPlusPlus'), 'ASSGAN and TaiChiNet '
+             'models only'),
+            (['negative'], dict(type='TaiChiNet', ablation='model1'),
+             'need the negative path'),
+            (['mean'], dict(type='TaiChiNet', use_negative_path=False),
+             'need the negative path')):
+        with pytest.raises(SystemExit, match=msg):
+            tool.check_readouts(readouts, ConfigDict(model))
+
+
 def test_taichinet_infer(trained, phantom_root, tmp_path):
     work, _, _ = trained
     out = str(tmp_path / 'infer')
