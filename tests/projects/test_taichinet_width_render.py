@@ -263,3 +263,24 @@ def test_val_curves_are_paired_by_stage():
     assert 'TaiChiNet − Model 1 in val IoU: -10.0 points on the easy stage ' \
         '(to 600), -20.0 after the switch (700-900), -2.0 at the end ' \
         '(1000-1200).' in text
+
+
+def test_each_output_of_taichinet_is_recorded_and_paired(work):
+    """A fold tested with --predict-with positive negative mean: its Dice
+    per output joins the ledger; the page pairs them against 'positive'."""
+    d = osp.join(work, 'tc-masked-s0', 'fold_1', 'readouts')
+    os.makedirs(d)
+    with open(osp.join(d, 'test_metrics.json'), 'w') as f:
+        json.dump(dict(metrics=dict(positive=dict(Dice=0.74),
+                                    negative=dict(Dice=0.70),
+                                    mean=dict(Dice=0.75))), f)
+    led = dict(runs={}, teachers={})
+    render.update_ledger(led, work)
+    u = led['runs']['tc-masked']['1:0']
+    assert (u['Dice_positive'], u['Dice_negative'], u['Dice_mean']) == (
+        0.74, 0.70, 0.75)
+    assert 'Dice_negative' not in led['runs']['tc-masked']['1:1']
+    text = render.render(led)
+    assert 'Which TaiChiNet output carries the lesion (1 units)' in text
+    assert '| negative | 70.0 | -4.0 (0/1) |' in text
+    assert '| mean | 75.0 | +1.0 (1/1) |' in text

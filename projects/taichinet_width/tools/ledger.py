@@ -36,6 +36,8 @@ SUBSETS = (('Dice_benign', 'benign'), ('Dice_malignant', 'malignant'),
            ('Dice_small', 'lesion < 5% of the image'),
            ('Dice_large', 'lesion >= 5%'))
 ITERS = 1200  # the study's schedule
+READOUTS = ('positive', 'negative', 'mean')  # TaiChiNet's outputs
+READOUT_DIR = 'readouts'
 
 
 def _stamp(text: str) -> float:
@@ -95,6 +97,19 @@ def breakdown(per_image: str) -> dict:
     return {k: float(np.mean(v)) for k, v in subsets.items() if v}
 
 
+def readouts(fold_dir: str) -> dict:
+    """Test Dice of each TaiChiNet output (``Dice_<output>``), when the
+    fold's best checkpoint was also tested with ``tools/test.py
+    --predict-with positive negative mean --work-dir <fold>/readouts``."""
+    path = osp.join(fold_dir, READOUT_DIR, 'test_metrics.json')
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        metrics = json.load(f)['metrics']
+    return {f'Dice_{k}': float(m['Dice']) for k, m in metrics.items()
+            if k in READOUTS}
+
+
 def read_fold(fold_dir: str) -> Optional[dict]:
     """A finished fold's ledger record.
 
@@ -105,8 +120,8 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     Returns:
         dict, optional: Test figures (fractions), normal-image figures, best
         iteration, the run's own seconds, its best val IoU, its schedule
-        (``max_iters``), its val IoU by iteration and late rise and, for the
-        run
+        (``max_iters``), its val IoU by iteration and late rise, the Dice
+        of each output (:func:`readouts`) and, for the run
         that trained the fold's teacher, ``teacher`` (val IoU, part shares,
         seconds); None while the fold lacks its test or its normal test.
     """
@@ -131,6 +146,7 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     per_image = osp.join(fold_dir, 'per_image.csv')
     if osp.isfile(per_image):
         out.update(breakdown(per_image))
+    out.update(readouts(fold_dir))
     meta_path = osp.join(fold_dir, 'curriculum', 'curriculum_meta.json')
     train_done = osp.join(fold_dir, 'cv_train_done.json')
     if osp.isfile(meta_path) and not osp.islink(

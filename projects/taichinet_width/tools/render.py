@@ -21,8 +21,8 @@ from typing import Dict, List
 import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ledger import (GROUPS, ITERS, LEDGER, METRICS, ROOT,  # noqa: E402
-                    SUBSETS, load_ledger, save_ledger, units_of,
+from ledger import (GROUPS, ITERS, LEDGER, METRICS, READOUTS,  # noqa: E402
+                    ROOT, SUBSETS, load_ledger, save_ledger, units_of,
                     update_ledger)
 
 PAGE = osp.join(ROOT, 'docs', 'studies', 'taichinet_paper-width_busi-dev.md')
@@ -168,6 +168,7 @@ def render(ledger: dict) -> str:
                      f'({s["positive"]} / {s["n"]} positive)'])
         lines += table(['fold', 'seed', 'model1', g, 'difference'], rows)
     lines += subset_table(ref, groups)
+    lines += readout_table(groups['tc-masked'])
     # normal images
     lines += ['#### Normal (lesion-free) test images', '', NORMAL_INTRO, '']
     rows, ref_fp = [], pd.mean_std(u['normal_fp_pixels']
@@ -313,6 +314,29 @@ def longer_schedule(ledger: dict, groups: dict) -> List[str]:
                     f'{fmt(*pd.mean_std(rise), sign=True)} points') + '.')
         lines += out + [''] + curve_table(long, iters)
     return lines
+
+
+def readout_table(tc: Dict[tuple, dict]) -> List[str]:
+    """TaiChiNet's test Dice by output (positive path, negative path, their
+    mean) over the units tested with each; the others paired against the
+    positive one, the default."""
+    keys = sorted(k for k, u in tc.items()
+                  if all(f'Dice_{r}' in u for r in READOUTS))
+    if not keys:
+        return []
+    units = {r: {k: dict(Dice=tc[k][f'Dice_{r}']) for k in keys}
+             for r in READOUTS}
+    rows = []
+    for r in READOUTS:
+        d = pd.paired_summary(pd.paired(units['positive'], units[r], 'Dice'))
+        dice = pd.mean_std(u['Dice'] for u in units[r].values())
+        rows.append([r, fmt(*dice),
+                     '–' if r == 'positive' else
+                     f'{fmt(d["mean"], d["std"], sign=True)} '
+                     f'({d["positive"]}/{d["n"]})'])
+    return [f'#### Which TaiChiNet output carries the lesion ({len(keys)} '
+            'units)', '', READOUT_INTRO, ''] + table(
+                ['output', 'Dice', '− positive (units > 0)'], rows)
 
 
 def subset_table(ref: Dict[tuple, dict], groups: dict) -> List[str]:
@@ -470,6 +494,12 @@ LONGER_INTRO = """\
 The same folds, seeds and curricula (each fold's teacher reused, not retrained), the students trained for {iters}
 iterations with the curriculum stage switch at {half} and the same validation and test (`CV_OPTS="train_cfg.max_iters={iters}"
 CURRICULA=work_dirs/power32 bash scripts/taichinet_power_study.sh DATA work_dirs/power32-{iters} 32`). Test Dice in %:"""
+
+READOUT_INTRO = """\
+The best checkpoint of each TaiChiNet unit tested again with each of its outputs (`tools/test.py CONFIG CKPT
+--predict-with positive negative mean`): the lesion path after the complementary head (`positive`, what every other
+table reports), the lesion read from the background path (`negative`, 1 − sigmoid(O_n)) and the mean of both
+probabilities. Test Dice in %:"""
 
 SUBSET_INTRO = """\
 Each unit's mean Dice over its benign and its malignant test images, and over its images whose lesion covers less /
