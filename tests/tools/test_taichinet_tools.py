@@ -267,13 +267,21 @@ def test_taichinet_trains_epochs_and_switches_curriculum_stage(trained):
     assert any(k.startswith('comp_head.') for k in ckpt['state_dict'])
 
 
-def test_taichinet_test_show_dir_and_distractors(trained, phantom_root,
-                                                 tmp_path):
+@pytest.fixture(scope='module')
+def tested(trained, tmp_path_factory):
+    """tools/test.py on the trained run, with overlays and masks."""
     work, opts, _ = trained
-    out = str(tmp_path / 'test')
+    out = str(tmp_path_factory.mktemp('taichinet_test') / 'test')
     proc = run_tool('tools/test.py', STUDENT, osp.join(work, 'epoch_2.pth'),
                     '--work-dir', out, '--show-dir', out + '/overlays',
                     '--out', out + '/masks', '--cfg-options', *opts)
+    return out, proc
+
+
+def test_taichinet_test_show_dir_and_distractors(trained, tested,
+                                                 phantom_root):
+    work, _, _ = trained
+    out, proc = tested
     m = json.load(open(osp.join(out, 'test_metrics.json')))['metrics'][
         'model']
     test_ids = json.load(open(osp.join(work, 'split.json')))['test']
@@ -291,14 +299,12 @@ def test_taichinet_test_show_dir_and_distractors(trained, phantom_root,
     assert 'FP pixels on distractors: mean' in proc.stdout
 
 
-def test_taichinet_test_each_readout(trained, tmp_path):
+def test_taichinet_test_each_readout(trained, tested, tmp_path):
     """--predict-with positive negative mean: one set of metrics and one
     per-image CSV per output; 'positive' is what a plain test reports."""
     work, opts, _ = trained
     ckpt = osp.join(work, 'epoch_2.pth')
-    plain = str(tmp_path / 'plain')
-    run_tool('tools/test.py', STUDENT, ckpt, '--work-dir', plain,
-             '--cfg-options', *opts)
+    plain, _ = tested
     out = str(tmp_path / 'readouts')
     run_tool('tools/test.py', STUDENT, ckpt, '--work-dir', out,
              '--predict-with', 'positive', 'negative', 'mean', '--csv',
