@@ -85,12 +85,13 @@ def render(ledger: dict) -> str:
         f'**Status: {status}.** Finished units (of {UNITS}): Model 1 '
         f'{n["model1"]}, Model 7 {n["model7"]}, TaiChiNet {n["tc-masked"]}. '
         'The study runs in lanes (Model 1 and',
-        'TaiChiNet first, Model 7 last) and this page is regenerated from '
-        'the ledger of finished units as they land',
-        '(`python projects/taichinet_width/tools/render.py WORK`); every '
-        'figure is over the units finished so far, and the',
-        'answer to the question waits for all 10 units of Model 1 and '
-        'TaiChiNet.', '']
+        'TaiChiNet first, then both again at twice the schedule on a few '
+        'units, Model 7 last) and this page is',
+        'regenerated from the ledger of finished units as they land '
+        '(`python projects/taichinet_width/tools/render.py',
+        'WORK...`); every figure is over the units finished so far, and the '
+        'answer to the question waits for all 10',
+        'units of Model 1 and TaiChiNet and for the longer schedule.', '']
     lines += PROTOCOL.splitlines() + ['']
     # cost
     lines += ['## Cost', '', COST_INTRO, '']
