@@ -284,3 +284,20 @@ def test_each_output_of_taichinet_is_recorded_and_paired(work):
     assert 'Which TaiChiNet output carries the lesion (1 units)' in text
     assert '| negative | 70.0 | -4.0 (0/1) |' in text
     assert '| mean | 75.0 | +1.0 (1/1) |' in text
+
+
+def test_resumed_runs_are_left_out_of_the_cost(work):
+    """A run launched twice (stopped, then resumed) measured only its last
+    part: the cost table leaves it out and says so."""
+    d = osp.join(work, 'model1-s1', 'fold_1')
+    with open(osp.join(d, 'cv_commands.log'), 'w') as f:
+        f.write('$ python tools/train.py a.py --work-dir x\nlog line\n'
+                '$ python tools/train.py a.py --work-dir x --resume\n'
+                '$ python tools/test.py a.py x/best.pth\n')
+    led = dict(runs={}, teachers={})
+    render.update_ledger(led, work)
+    assert led['runs']['model1']['1:1']['resumed'] is True
+    assert led['runs']['model1']['1:0']['resumed'] is False
+    assert led['teachers']['1']['resumed'] is False
+    text = render.render(led)
+    assert '| Model 1 (U-Net_p) | 1 (1 resumed, left out) | 27 |' in text

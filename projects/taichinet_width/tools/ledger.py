@@ -110,6 +110,17 @@ def readouts(fold_dir: str) -> dict:
             if k in READOUTS}
 
 
+def launches(fold_dir: str, tool: str) -> int:
+    """How often a fold's ``cv_commands.log`` launched ``tool`` (e.g.
+    ``tools/train.py``); more than once means the run was stopped and
+    resumed, so its measured time covers only the last part."""
+    path = osp.join(fold_dir, 'cv_commands.log')
+    if not osp.isfile(path):
+        return 0
+    with open(path, errors='replace') as f:
+        return sum(line.startswith('$ ') and tool in line for line in f)
+
+
 def read_fold(fold_dir: str) -> Optional[dict]:
     """A finished fold's ledger record.
 
@@ -119,7 +130,8 @@ def read_fold(fold_dir: str) -> Optional[dict]:
 
     Returns:
         dict, optional: Test figures (fractions), normal-image figures, best
-        iteration, the run's own seconds, its best val IoU, its schedule
+        iteration, the run's own seconds (``resumed``: of its last part
+        only), its best val IoU, its schedule
         (``max_iters``), its val IoU by iteration and late rise, the Dice
         of each output (:func:`readouts`) and, for the run
         that trained the fold's teacher, ``teacher`` (val IoU, part shares,
@@ -138,6 +150,7 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     it = re.search(r'iter_(\d+)\.pth$', rec['checkpoint'])
     out['best_iter'] = int(it.group(1)) if it else None
     out['seconds'] = float(rec['seconds'])
+    out['resumed'] = launches(fold_dir, 'tools/train.py') > 1
     curve = val_ious(fold_dir)  # the run's logs, read once
     out['best_val_IoU'] = max(curve.values()) if curve else None
     out['max_iters'] = max_iters_of(fold_dir)
@@ -165,7 +178,8 @@ def read_fold(fold_dir: str) -> Optional[dict]:
             easy=(shares.get('easy') or {}).get('mean'),
             hard=(shares.get('hard') or {}).get('mean'),
             missed=(shares.get('missed') or {}).get('mean'),
-            seconds=teacher)
+            seconds=teacher,
+            resumed=launches(fold_dir, 'prepare_curriculum.py') > 1)
     out['source'] = 'work dir'
     return out
 

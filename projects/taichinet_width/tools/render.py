@@ -46,6 +46,15 @@ def fmt(*args, **kwargs) -> str:
     return pd.fmt(*args, **kwargs).replace(' +- ', ' ± ')
 
 
+def cost_row(name: str, runs: List[dict]) -> List[str]:
+    """A cost table row: mean minutes over the runs that trained in one
+    go (a resumed run's time covers only its last part)."""
+    whole = [r['seconds'] for r in runs if not r.get('resumed')]
+    n = str(len(whole)) + (f' ({len(runs) - len(whole)} resumed, left out)'
+                           if len(whole) < len(runs) else '')
+    return [name, n, f'{np.mean(whole) / 60:.0f}' if whole else '-']
+
+
 def table(head: List[str], rows: List[List[str]]) -> List[str]:
     """A Markdown table's lines, followed by an empty line."""
     return (['| ' + ' | '.join(head) + ' |',
@@ -95,16 +104,11 @@ def render(ledger: dict) -> str:
     lines += PROTOCOL.splitlines() + ['']
     # cost
     lines += ['## Cost', '', COST_INTRO, '']
-    rows = []
-    for g in GROUPS:
-        sec = [u['seconds'] for u in groups[g].values()]
-        if sec:
-            rows.append([label[g], str(len(sec)),
-                         f'{np.mean(sec) / 60:.0f}'])
-    tsec = [t['seconds'] for t in ledger['teachers'].values()]
-    if tsec:
-        rows.append(['U-Net++ teacher (train + mine), once per fold',
-                     str(len(tsec)), f'{np.mean(tsec) / 60:.0f}'])
+    rows = [cost_row(label[g], list(groups[g].values())) for g in GROUPS
+            if groups[g]]
+    if ledger['teachers']:
+        rows.append(cost_row('U-Net++ teacher (train + mine), once per fold',
+                             list(ledger['teachers'].values())))
     lines += table(['run', 'runs', 'minutes'], rows)
     lines += [COST_OUTRO, '']
     # schedule
