@@ -20,6 +20,7 @@ import time
 from typing import Dict, List, Optional
 
 import numpy as np
+from mmengine.config import Config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
@@ -64,10 +65,8 @@ def max_iters_of(fold_dir: str) -> int:
         dumped = osp.join(fold_dir, osp.basename(json.load(f)['config']))
     if not osp.isfile(dumped):
         return ITERS
-    with open(dumped) as f:
-        m = re.search(r'^train_cfg = dict\((.*)\)$', f.read(), re.M)
-    it = m and re.search(r'max_iters=(\d+)', m.group(1))
-    return int(it.group(1)) if it else ITERS
+    train_cfg = Config.fromfile(dumped).get('train_cfg') or {}
+    return int(train_cfg.get('max_iters', ITERS))
 
 
 def breakdown(per_image: str) -> dict:
