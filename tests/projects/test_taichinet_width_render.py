@@ -38,11 +38,12 @@ def write_fold(work, run, fold, dice, best_iter=900, seconds=1600.0,
 
 
 def write_teacher(fold_dir, start='2026-12-04 09:00:00',
-                  mined='2026-12-04 10:00:00', end='2026-12-04 10:50:00'):
+                  mined='2026-12-04 10:00:00', end='2026-12-04 10:50:00',
+                  val_iou=0.64):
     cur = osp.join(fold_dir, 'curriculum')
-    os.makedirs(cur)
+    os.makedirs(cur, exist_ok=True)
     with open(osp.join(cur, 'curriculum_meta.json'), 'w') as f:
-        json.dump(dict(time=mined, teacher_val=dict(IoU=0.64), shares=dict(
+        json.dump(dict(time=mined, teacher_val=dict(IoU=val_iou), shares=dict(
             easy=dict(mean=0.45), hard=dict(mean=0.42),
             missed=dict(mean=0.13))), f)
     t0 = ledger_mod._stamp(start)
@@ -301,3 +302,40 @@ def test_resumed_runs_are_left_out_of_the_cost(work):
     assert led['teachers']['1']['resumed'] is False
     text = render.render(led)
     assert '| Model 1 (U-Net_p) | 1 (1 resumed, left out) | 27 |' in text
+
+
+def test_a_re_mined_curriculum_is_named_on_the_page(work):
+    """A fold whose first teacher was lost is mined again for its later
+    runs: those units record the curriculum they trained on and the page
+    lists the re-mine under the fold's teacher."""
+    tc1 = osp.join(work, 'tc-masked-s1', 'fold_1')
+    os.remove(osp.join(tc1, 'curriculum'))
+    remine = osp.join(work, 'remine', 'fold_1')
+    write_teacher(remine, start='2026-12-05 09:00:00',
+                  mined='2026-12-05 10:00:00', end='2026-12-05 10:00:00',
+                  val_iou=0.6)
+    os.symlink(osp.join(remine, 'curriculum'), osp.join(tc1, 'curriculum'))
+    write_teacher(tc1, start='2026-12-05 10:00:00',
+                  mined='2026-12-05 10:00:00', end='2026-12-05 11:00:00',
+                  val_iou=0.6)  # through the link: the re-mine's own meta
+    led = dict(runs={}, teachers={})
+    render.update_ledger(led, work)
+    tc = led['runs']['tc-masked']
+    assert tc['1:0']['curriculum']['time'] == led['teachers']['1']['time']
+    assert tc['1:1']['curriculum']['val_IoU'] == pytest.approx(0.6)
+    assert 'teacher' not in tc['1:1']  # linked: not mined by this run
+    text = render.render(led)
+    assert '| 1 | re-mined, used by tc-masked seed 1 | 60.0 |' in text
+    assert render.REMINED in text
+
+
+def test_a_curriculum_mined_after_a_run_is_not_that_runs(work):
+    """Re-mining into the folder of a run that already finished must not
+    make that run's record claim the new teacher or its time."""
+    tc0 = osp.join(work, 'tc-masked-s0', 'fold_1')
+    write_teacher(tc0, mined='2026-12-05 10:00:00')  # after the run's end
+    led = dict(runs={}, teachers={})
+    render.update_ledger(led, work)
+    assert led['teachers'] == {}
+    assert 'curriculum' not in led['runs']['tc-masked']['1:0']
+    assert led['runs']['tc-masked']['1:0']['seconds'] == pytest.approx(7000)

@@ -120,6 +120,16 @@ def launches(fold_dir: str, tool: str) -> int:
         return sum(line.startswith('$ ') and tool in line for line in f)
 
 
+def teacher_of(meta: dict) -> dict:
+    """A curriculum's teacher from its ``curriculum_meta.json``: when it was
+    mined, its val IoU and the mean E_p / H_p / missed shares of the lesion."""
+    shares = meta.get('shares') or {}
+    return dict(time=meta.get('time'),
+                val_IoU=(meta.get('teacher_val') or {}).get('IoU'),
+                **{k: (shares.get(k) or {}).get('mean')
+                   for k in ('easy', 'hard', 'missed')})
+
+
 def read_fold(fold_dir: str) -> Optional[dict]:
     """A finished fold's ledger record.
 
@@ -133,8 +143,10 @@ def read_fold(fold_dir: str) -> Optional[dict]:
         only), its best val IoU, its schedule
         (``max_iters``), its val IoU by iteration and late rise, the Dice
         of each output (:func:`readouts`) and, for the run
-        that trained the fold's teacher, ``teacher`` (val IoU, part shares,
-        seconds); None while the fold lacks its test or its normal test.
+        that trained the fold's teacher, ``teacher`` (:func:`teacher_of`,
+        seconds); a TaiChiNet run also gets ``curriculum``, the teacher it
+        trained on (:func:`teacher_of`, whether mined by this run or
+        linked). None while the fold lacks its test or its normal test.
     """
     done = osp.join(fold_dir, 'cv_fold_metrics.json')
     if not osp.isfile(done):
@@ -161,24 +173,21 @@ def read_fold(fold_dir: str) -> Optional[dict]:
     out.update(readouts(fold_dir))
     meta_path = osp.join(fold_dir, 'curriculum', 'curriculum_meta.json')
     train_done = osp.join(fold_dir, 'cv_train_done.json')
-    if osp.isfile(meta_path) and not osp.islink(
-            osp.join(fold_dir, 'curriculum')) and osp.isfile(train_done):
-        # this run trained and mined the fold's teacher: split its time
+    if osp.isfile(meta_path) and osp.isfile(train_done):
         with open(meta_path) as f:
             meta = json.load(f)
         with open(train_done) as f:
             td = json.load(f)
-        start = _stamp(td['time']) - td['seconds']
-        teacher = _stamp(meta['time']) - start
-        out['seconds'] -= teacher
-        shares = meta.get('shares') or {}
-        out['teacher'] = dict(
-            val_IoU=(meta.get('teacher_val') or {}).get('IoU'),
-            easy=(shares.get('easy') or {}).get('mean'),
-            hard=(shares.get('hard') or {}).get('mean'),
-            missed=(shares.get('missed') or {}).get('mean'),
-            seconds=teacher,
-            resumed=launches(fold_dir, 'prepare_curriculum.py') > 1)
+        end, mined = _stamp(td['time']), _stamp(meta['time'])
+        start = end - td['seconds']
+        if mined <= end:  # (a curriculum mined later is not this run's)
+            out['curriculum'] = teacher_of(meta)
+        if mined <= end and not osp.islink(osp.join(fold_dir, 'curriculum')):
+            # this run trained and mined the fold's teacher: split its time
+            out['seconds'] -= mined - start
+            out['teacher'] = dict(
+                out['curriculum'], seconds=mined - start,
+                resumed=launches(fold_dir, 'prepare_curriculum.py') > 1)
     out['source'] = 'work dir'
     return out
 

@@ -211,12 +211,34 @@ def render(ledger: dict) -> str:
         rows.append([fold, t['mined_in'], p(t['val_IoU']),
                      p(np.mean(m1) if m1 else None), p(t['easy']),
                      p(t['hard']), p(t['missed'])])
+        for name, c in remined(ledger, fold):
+            rows.append([fold, f're-mined, used by {name}', p(c['val_IoU']),
+                         '', p(c['easy']), p(c['hard']), p(c['missed'])])
     lines += table(['fold', 'mined in', 'teacher val IoU',
                     'model1 best val IoU (mean of seeds)', 'E_p share',
                     'H_p share', 'missed share'], rows)
+    if any(remined(ledger, fold) for fold in ledger['teachers']):
+        lines += ['', REMINED]
     lines += ['## Reading', ''] + reading(sums, fp_sums, groups, done)
     lines += ['', SOURCES]
     return '\n'.join(lines) + '\n'
+
+
+def remined(ledger: dict, fold: str) -> List[tuple]:
+    """The TaiChiNet units of a fold that trained on another mining of its
+    teacher than the ledger's (the first teacher's work dir was lost and the
+    same command mined it again): ``[('<group> seed <k>, ...', curriculum)]``
+    per re-mine."""
+    first = ledger['teachers'][fold].get('time')
+    out = {}
+    for g, units in sorted(ledger['runs'].items()):
+        for key, u in units.items():
+            c = u.get('curriculum')
+            f, seed = key.split(':')
+            if f == fold and c and c['time'] != first:
+                out.setdefault(c['time'], ([], c))[0].append(
+                    f'{g} seed {seed}')
+    return [(', '.join(names), c) for names, c in out.values()]
 
 
 def curve_table(groups: dict, iters: int) -> List[str]:
@@ -446,6 +468,13 @@ def reading(sums: dict, fp_sums: dict, groups: dict,
                    f'{fmt(d7["mean"], d7["std"], sign=True)} Dice, '
                    f'{d7["positive"]} of {d7["n"]} positive.')
     return out
+
+
+REMINED = """\
+A re-mined teacher: the fold's first teacher was lost with its machine's work dir before every TaiChiNet run of the
+fold had trained; the same config, split and `tools/cross_val.py` command trained and mined it again, and the runs
+named in its row trained on that curriculum. The teacher's training is seeded, so the re-mine is the same recipe,
+not a choice among tries."""
 
 
 PROTOCOL = """\
