@@ -473,8 +473,8 @@ def reading(sums: dict, fp_sums: dict, groups: dict,
 REMINED = """\
 A re-mined teacher: the fold's first teacher was lost with its machine's work dir before every TaiChiNet run of the
 fold had trained; the same config, split and `tools/cross_val.py` command trained and mined it again, and the runs
-named in its row trained on that curriculum. The teacher's training is seeded, so the re-mine is the same recipe,
-not a choice among tries."""
+named in its row trained on that curriculum. The teacher's training is seeded, so the re-mine repeats the first
+mining rather than drawing a new teacher: compare the two rows of the fold."""
 
 
 PROTOCOL = """\
