@@ -218,7 +218,7 @@ def render(ledger: dict) -> str:
                     'model1 best val IoU (mean of seeds)', 'E_p share',
                     'H_p share', 'missed share'], rows)
     if any(remined(ledger, fold) for fold in ledger['teachers']):
-        lines += ['', REMINED]
+        lines += [REMINED, '']
     lines += ['## Reading', ''] + reading(sums, fp_sums, groups, done)
     lines += ['', SOURCES]
     return '\n'.join(lines) + '\n'
