@@ -247,6 +247,15 @@ def test_a_longer_schedule_is_kept_apart_and_paired(work, tmp_path):
     assert 'The gap changed by +2.0 ± 0.0 points (1 of 1 units' in text
     assert '1 of 2 runs picked a checkpoint in the last 10% of the 2400' \
         in text
+    # a unit whose TaiChiNet run landed before its Model 1 run: its row
+    # shows what there is, and nothing is paired yet
+    d = write_fold(long, 'tc-masked-s1', 1, 0.75, best_iter=1200,
+                   val_ious=curve)
+    dump_config(d, 2400)
+    render.update_ledger(led, long)
+    text = render.render(led)
+    assert '| 1 | 1 | 72.0 | - | 71.0 | 75.0 | -1.0 | - | - / 1200 |' in text
+    assert 'The gap changed by +2.0 ± 0.0 points (1 of 1 units' in text
 
 
 def test_val_curves_are_paired_by_stage():

@@ -281,12 +281,12 @@ def longer_schedule(ledger: dict, groups: dict) -> List[str]:
     for iters in sorted({int(g.split('@')[1]) for g in ledger['runs']
                          if '@' in g}):
         long = {g: units_of(ledger, f'{g}@{iters}') for g in GROUPS}
-        both = sorted(set(long['model1']) & set(long['tc-masked']))
+        keys = sorted(set(long['model1']) | set(long['tc-masked']))
         lines += [f'### Trained for {iters} iterations', '',
                   LONGER_INTRO.format(iters=iters, half=iters // 2), '']
         rows = []
-        for key in both:
-            m1, tc = long['model1'][key], long['tc-masked'][key]
+        for key in keys:  # a unit with one run so far gets '-' for the other
+            m1, tc = long['model1'].get(key), long['tc-masked'].get(key)
             s1, t1 = groups['model1'].get(key), groups['tc-masked'].get(key)
 
             def d(u):
@@ -297,7 +297,8 @@ def longer_schedule(ledger: dict, groups: dict) -> List[str]:
                     f'{100 * (b["Dice"] - a["Dice"]):+.1f}'
             rows.append([str(key[0]), str(key[1]), d(s1), d(m1), d(t1), d(tc),
                          gap(s1, t1), gap(m1, tc),
-                         f'{m1["best_iter"]} / {tc["best_iter"]}'])
+                         ' / '.join('-' if u is None else str(u['best_iter'])
+                                    for u in (m1, tc))])
         lines += table(['fold', 'seed', f'model1 {ITERS}', f'model1 {iters}',
                         f'tc-masked {ITERS}', f'tc-masked {iters}',
                         f'tc - model1 at {ITERS}', f'at {iters}',
@@ -320,8 +321,9 @@ def longer_schedule(ledger: dict, groups: dict) -> List[str]:
                 out.append(f'- {g}: {iters} − {ITERS} iterations '
                            f'{fmt(d["mean"], d["std"], sign=True)} Dice '
                            f'({d["positive"]} of {d["n"]} units higher).')
-        short = [k for k in both
-                 if k in groups['tc-masked'] and k in groups['model1']]
+        short = [k for k in keys if all(
+            k in units for g in ('model1', 'tc-masked')
+            for units in (groups[g], long[g]))]
         if short:
             g = [100 * (long['tc-masked'][k]['Dice'] -
                         long['model1'][k]['Dice'] -
