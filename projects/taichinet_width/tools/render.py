@@ -201,7 +201,7 @@ def render(ledger: dict) -> str:
                     'paired FP pixels - model1 (units with fewer)'], rows)
     # teachers
     lines += ['#### Curriculum teachers (U-Net++ per fold)', '']
-    rows = []
+    rows, any_again = [], False
     for fold, t in sorted(ledger['teachers'].items()):
         m1 = [u['best_val_IoU'] for (f, _), u in ref.items()
               if f == int(fold) and u.get('best_val_IoU') is not None]
@@ -211,13 +211,15 @@ def render(ledger: dict) -> str:
         rows.append([fold, t['mined_in'], p(t['val_IoU']),
                      p(np.mean(m1) if m1 else None), p(t['easy']),
                      p(t['hard']), p(t['missed'])])
-        for name, c in remined(ledger, fold):
+        again = remined(ledger, fold)
+        any_again = any_again or bool(again)
+        for name, c in again:
             rows.append([fold, f're-mined, used by {name}', p(c['val_IoU']),
                          '', p(c['easy']), p(c['hard']), p(c['missed'])])
     lines += table(['fold', 'mined in', 'teacher val IoU',
                     'model1 best val IoU (mean of seeds)', 'E_p share',
                     'H_p share', 'missed share'], rows)
-    if any(remined(ledger, fold) for fold in ledger['teachers']):
+    if any_again:
         lines += [REMINED, '']
     lines += ['## Reading', ''] + reading(sums, fp_sums, groups, done)
     lines += ['', SOURCES]
