@@ -117,7 +117,7 @@ def test_page_pairs_units_and_keeps_units_of_other_machines(work, tmp_path):
     assert '**-0.6 ± 4.5** (1 / 3 positive)' in text
     assert '95% interval [-11.7, +10.4]' in text
     assert '0 of 6 runs picked a checkpoint in the last 10%' in text
-    assert 'No conclusion before the 10 units' in text
+    assert 'No conclusion at 1200 iterations before its 10 units' in text
     # the READMEs' short table: the same pairs
     line = [r for r in render.summary(saved).splitlines()
             if r.startswith('| TaiChiNet |')][0]
@@ -148,10 +148,34 @@ def test_the_answer_says_when_the_interval_excludes_plus_three():
     assert 'Status: in progress' in text  # Model 7 is still missing
     assert '**The interval excludes +3 Dice**' in text
     text = render.render(ten_units([0.05, 0.04] * 4 + [-0.01, 0.06]))
-    assert 'TaiChiNet meets the +3 Dice target (mean +4.1, 9 of 10 ' \
-        'positive)' in text
+    assert 'TaiChiNet meets the +3 Dice target at 1200 iterations (mean ' \
+        '+4.1, 9 of 10 positive)' in text
     text = render.render(ten_units([0.08, -0.04] * 5))
     assert 'these 10 units cannot decide' in text
+
+
+def test_the_answer_moves_to_the_longer_schedule():
+    """Units trained for 2400 iterations: the reading gives how far the gap
+    moved and answers at 2400 once seed 0 of every fold is in."""
+    led = ten_units([-0.05] * 10)
+    gaps = [-0.02, -0.01, -0.03, -0.02, -0.015]  # TaiChiNet - Model 1
+
+    def add_long(folds):
+        for g in ('model1', 'tc-masked'):
+            led['runs'][f'{g}@2400'] = {
+                f'{f}:0': dict(led['runs']['model1'][f'{f}:0'],
+                               Dice=0.72 + (gaps[f] if g != 'model1' else 0))
+                for f in folds}
+    add_long(range(4))
+    text = render.render(led)
+    assert '**The interval excludes +3 Dice** at 1200 iterations' in text
+    assert '2400 iterations move the gap by +3.0 ± 0.8 points on the 4 ' \
+        "unit(s) trained both ways (4 in TaiChiNet's favour)" in text
+    assert 'No conclusion at 2400 iterations before its 5 units' in text
+    add_long(range(5))
+    text = render.render(led)
+    assert '**The interval excludes +3 Dice** at 2400 iterations' in text
+    assert 'Status: in progress' in text  # Model 7 is still missing
 
 
 def test_a_missing_work_dir_is_named(tmp_path):
@@ -244,7 +268,7 @@ def test_a_longer_schedule_is_kept_apart_and_paired(work, tmp_path):
     # 1200: 70.0 vs 74.0 (+4.0); 2400: 71.0 vs 77.0 (+6.0)
     assert '| 1 | 0 | 70.0 | 71.0 | 74.0 | 77.0 | +4.0 | +6.0 | ' \
         '2400 / 1800 |' in text
-    assert 'The gap changed by +2.0 ± 0.0 points (1 of 1 units' in text
+    assert 'The gap changed by +2.0 points (1 of 1 units' in text
     assert '1 of 2 runs picked a checkpoint in the last 10% of the 2400' \
         in text
     # a unit whose TaiChiNet run landed before its Model 1 run: its row
@@ -255,7 +279,7 @@ def test_a_longer_schedule_is_kept_apart_and_paired(work, tmp_path):
     render.update_ledger(led, long)
     text = render.render(led)
     assert '| 1 | 1 | 72.0 | - | 71.0 | 75.0 | -1.0 | - | - / 1200 |' in text
-    assert 'The gap changed by +2.0 ± 0.0 points (1 of 1 units' in text
+    assert 'The gap changed by +2.0 points (1 of 1 units' in text
 
 
 def test_val_curves_are_paired_by_stage():
