@@ -341,10 +341,9 @@ def longer_schedule(schedules: Dict[int, dict], groups: dict) -> List[str]:
                 f'{at_long["positive"]} of {at_long["n"]} positive' +
                 ('' if ci is None else f', 95% interval {pd.fmt_ci(ci)}') +
                 '.')
-            other = {m: pd.paired_summary(pd.paired(
+            iou, prec, fp = (pd.paired_summary(pd.paired(
                 long['model1'], long['tc-masked'], m))
-                for m in ('IoU', 'Precision', 'normal_fp_pixels')}
-            iou, prec, fp = other.values()
+                for m in ('IoU', 'Precision', 'normal_fp_pixels'))
             out.append(
                 f'- At {iters} iterations, IoU '
                 f'{fmt(iou["mean"], iou["std"], sign=True)}, precision '
