@@ -176,6 +176,13 @@ def test_the_answer_moves_to_the_longer_schedule():
     text = render.render(led)
     assert '**The interval excludes +3 Dice** at 2400 iterations' in text
     assert 'Status: in progress' in text  # Model 7 is still missing
+    # the READMEs' short table has a row per group and schedule
+    rows = [r.split(' | ')[:3] for r in render.summary(led).splitlines()
+            if r.startswith('| TaiChiNet |')]
+    assert rows == [['| TaiChiNet', '1200', '10'],
+                    ['| TaiChiNet', '2400', '5']]
+    line = render.summary(led).splitlines()[-1]
+    assert '| -1.9 ± 0.7 (0/5) | [-2.8, -1.0] |' in line
 
 
 def test_a_missing_work_dir_is_named(tmp_path):

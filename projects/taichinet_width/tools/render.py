@@ -422,36 +422,41 @@ def subset_table(ref: Dict[tuple, dict], groups: dict) -> List[str]:
 
 
 def summary(ledger: dict) -> str:
-    """The short table the READMEs quote: per group its units, Dice, IoU,
-    precision, the paired Dice against Model 1 with its 95% interval, and the
-    false-positive pixels per normal image (paired against Model 1)."""
-    groups = {g: units_of(ledger, g) for g in GROUPS}
-    ref = groups['model1']
+    """The short table the READMEs quote: per group and schedule its units,
+    Dice, IoU, precision, the paired Dice against Model 1 on the same
+    schedule with its 95% interval, and the false-positive pixels per normal
+    image (paired against Model 1)."""
     name = {'model1': 'Model 1: U-Net_p', 'model7': 'Model 7',
             'tc-masked': 'TaiChiNet'}
+    schedules = [(ITERS, {g: units_of(ledger, g) for g in GROUPS})] + [
+        (iters, s['units']) for iters, s in long_schedules(
+            ledger, {g: units_of(ledger, g) for g in GROUPS}).items()]
     rows = []
-    for g in GROUPS:
-        us = groups[g]
-        if not us:
-            continue
-        row = [name[g], str(len(us))] + [
-            fmt(*pd.mean_std(u[m] for u in us.values()))
-            for m in ('Dice', 'IoU', 'Precision')]
-        fp = fmt(*pd.mean_std(u['normal_fp_pixels'] for u in us.values()),
-                 scale=1, digits=0)
-        if g == 'model1':
-            row += ['–', '–', fp, '–']
-        else:
-            d = pd.paired_summary(pd.paired(ref, us, 'Dice'))
-            f = pd.paired_summary(pd.paired(ref, us, 'normal_fp_pixels'))
-            fewer = sum(x < 0 for x in f['diffs'])
-            row += [f'{fmt(d["mean"], d["std"], sign=True)} '
-                    f'({d["positive"]}/{d["n"]})', pd.fmt_ci(d['ci95']), fp,
-                    f'{fmt(f["mean"], f["std"], scale=1, digits=0, sign=True)}'
-                    f' ({fewer}/{f["n"]} fewer)']
-        rows.append(row)
+    for iters, groups in schedules:
+        ref = groups['model1']
+        for g in GROUPS:
+            us = groups[g]
+            if not us:
+                continue
+            row = [name[g], str(iters), str(len(us))] + [
+                fmt(*pd.mean_std(u[m] for u in us.values()))
+                for m in ('Dice', 'IoU', 'Precision')]
+            fp = fmt(*pd.mean_std(u['normal_fp_pixels'] for u in us.values()),
+                     scale=1, digits=0)
+            if g == 'model1':
+                row += ['–', '–', fp, '–']
+            else:
+                d = pd.paired_summary(pd.paired(ref, us, 'Dice'))
+                f = pd.paired_summary(pd.paired(ref, us, 'normal_fp_pixels'))
+                fewer = sum(x < 0 for x in f['diffs'])
+                fp_diff = fmt(f['mean'], f['std'], scale=1, digits=0,
+                              sign=True)
+                row += [f'{fmt(d["mean"], d["std"], sign=True)} '
+                        f'({d["positive"]}/{d["n"]})', pd.fmt_ci(d['ci95']),
+                        fp, f'{fp_diff} ({fewer}/{f["n"]} fewer)']
+            rows.append(row)
     return '\n'.join(table(
-        ['model', 'units', 'Dice', 'IoU', 'Precision',
+        ['model', 'iterations', 'units', 'Dice', 'IoU', 'Precision',
          'Dice − Model 1 (units > 0)', '95% interval',
          'FP pixels per normal image', '− Model 1'], rows)).rstrip() + '\n'
 
