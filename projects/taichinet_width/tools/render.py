@@ -428,9 +428,10 @@ def summary(ledger: dict) -> str:
     image (paired against Model 1)."""
     name = {'model1': 'Model 1: U-Net_p', 'model7': 'Model 7',
             'tc-masked': 'TaiChiNet'}
-    schedules = [(ITERS, {g: units_of(ledger, g) for g in GROUPS})] + [
-        (iters, s['units']) for iters, s in long_schedules(
-            ledger, {g: units_of(ledger, g) for g in GROUPS}).items()]
+    base = {g: units_of(ledger, g) for g in GROUPS}
+    schedules = [(ITERS, base)] + [
+        (iters, s['units'])
+        for iters, s in long_schedules(ledger, base).items()]
     rows = []
     for iters, groups in schedules:
         ref = groups['model1']
