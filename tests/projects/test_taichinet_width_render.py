@@ -162,9 +162,12 @@ def test_the_answer_moves_to_the_longer_schedule():
 
     def add_long(folds):
         for g in ('model1', 'tc-masked'):
+            tc = g != 'model1'
             led['runs'][f'{g}@2400'] = {
                 f'{f}:0': dict(led['runs']['model1'][f'{f}:0'],
-                               Dice=0.72 + (gaps[f] if g != 'model1' else 0))
+                               Dice=0.72 + (gaps[f] if tc else 0),
+                               normal_num_clean=9 if tc else 5,
+                               normal_fp_pixels=1000.0 - (100 * f if tc else 0))
                 for f in folds}
     add_long(range(4))
     text = render.render(led)
@@ -175,6 +178,10 @@ def test_the_answer_moves_to_the_longer_schedule():
     add_long(range(5))
     text = render.render(led)
     assert '**The interval excludes +3 Dice** at 2400 iterations' in text
+    # normal images at 2400: paired FP pixels (fold f: -100 f) and clean images
+    assert 'per normal image -200 ± 158 (fewer on 4 of 5 units; 95% ' \
+        'interval [-396, -4]); normal images predicted clean: model1 25 / ' \
+        '150 (17%), tc-masked 45 / 150 (30%).' in text
     assert 'Status: in progress' in text  # Model 7 is still missing
     # the READMEs' short table has a row per group and schedule
     rows = [r.split(' | ')[:3] for r in render.summary(led).splitlines()

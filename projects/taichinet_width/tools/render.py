@@ -185,8 +185,6 @@ def render(ledger: dict) -> str:
         us = list(groups[g].values())
         if not us:
             continue
-        clean = sum(int(u['normal_num_clean']) for u in us)
-        tot = sum(int(u['normal_num_images']) for u in us)
         fp = pd.mean_std(u['normal_fp_pixels'] for u in us)
         rel = '-' if not ref_fp else f'{100 * (fp[0] / ref_fp - 1):+.0f}%'
         d = pd.paired_summary(pd.paired(ref, groups[g], 'normal_fp_pixels'))
@@ -195,8 +193,7 @@ def render(ledger: dict) -> str:
         dtxt = '-' if g == 'model1' else (
             f'{fmt(d["mean"], d["std"], scale=1, digits=0, sign=True)} '
             f'({fewer} / {d["n"]})')
-        rows.append([g, str(len(us)), f'{clean} / {tot} '
-                     f'({100 * clean / max(tot, 1):.0f}%)',
+        rows.append([g, str(len(us)), clean(us),
                      fmt(*fp, scale=1, digits=0), rel, dtxt])
     lines += table(['group', 'units', 'predicted clean (all units)',
                     'FP pixels per normal image', 'vs model1',
@@ -301,6 +298,14 @@ def long_schedules(ledger: dict, groups: dict) -> Dict[int, dict]:
     return out
 
 
+def clean(units: List[dict]) -> str:
+    """Normal images predicted without a lesion pixel, summed over
+    ``units``: ``'41 / 150 (27%)'``."""
+    n = sum(int(u['normal_num_clean']) for u in units)
+    tot = sum(int(u['normal_num_images']) for u in units)
+    return f'{n} / {tot} ({100 * n / max(tot, 1):.0f}%)'
+
+
 def longer_schedule(schedules: Dict[int, dict], groups: dict) -> List[str]:
     """The units trained again on a longer schedule (see
     :func:`long_schedules`): Model 1 and TaiChiNet at both schedules,
@@ -341,17 +346,24 @@ def longer_schedule(schedules: Dict[int, dict], groups: dict) -> List[str]:
                 f'{at_long["positive"]} of {at_long["n"]} positive' +
                 ('' if ci is None else f', 95% interval {pd.fmt_ci(ci)}') +
                 '.')
-            iou, prec, fp = (pd.paired_summary(pd.paired(
+            iou, prec, sens, fp = (pd.paired_summary(pd.paired(
                 long['model1'], long['tc-masked'], m))
-                for m in ('IoU', 'Precision', 'normal_fp_pixels'))
+                for m in ('IoU', 'Precision', 'Sensitivity',
+                          'normal_fp_pixels'))
             out.append(
                 f'- At {iters} iterations, IoU '
                 f'{fmt(iou["mean"], iou["std"], sign=True)}, precision '
-                f'{fmt(prec["mean"], prec["std"], sign=True)}'
+                f'{fmt(prec["mean"], prec["std"], sign=True)}, sensitivity '
+                f'{fmt(sens["mean"], sens["std"], sign=True)}'
                 '; false-positive pixels per normal image '
                 f'{fmt(fp["mean"], fp["std"], scale=1, digits=0, sign=True)}'
                 f' (fewer on {sum(x < 0 for x in fp["diffs"])} of {fp["n"]} '
-                'units).')
+                'units' + ('' if fp['ci95'] is None else
+                           f'; 95% interval [{fp["ci95"][0]:+.0f}, '
+                           f'{fp["ci95"][1]:+.0f}]') + '); normal images '
+                'predicted clean: ' + ', '.join(
+                    f'{g} {clean(list(long[g].values()))}' for g in ('model1', 'tc-masked'))
+                + '.')
         for g in ('model1', 'tc-masked'):
             d = pd.paired_summary(pd.paired(groups[g], long[g], 'Dice'))
             if d['n']:
