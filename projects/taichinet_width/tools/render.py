@@ -108,6 +108,10 @@ def render(ledger: dict) -> str:
     lines += ['## Cost', '', COST_INTRO, '']
     rows = [cost_row(label[g], list(groups[g].values())) for g in GROUPS
             if groups[g]]
+    rows += [cost_row(f'{label[g]}, {iters} iterations',
+                      list(s['units'][g].values()))
+             for iters, s in schedules.items() for g in GROUPS
+             if s['units'][g]]
     if ledger['teachers']:
         rows.append(cost_row('U-Net++ teacher (train + mine), once per fold',
                              list(ledger['teachers'].values())))
@@ -589,11 +593,13 @@ COST_INTRO = """\
 `tools/analysis_tools/bench.py --sections taichinet-w32` (batch 8, 128 px, `train_step` only, one thread, another
 training on the other core; from [configs/taichinet](../../configs/taichinet/README.md)): U-Net 1.29 s, Model 7 2.41
 s, TaiChiNet 2.34 s per iteration in bf16 (2.45 / 5.05 / 5.27 s in fp32). Measured wall time of the study's runs (1200
-iterations, 12 validations and the two tests; minutes, mean over the finished runs):"""
+iterations, 12 validations and the two tests, or where named 2400 iterations and 24 validations; minutes, mean over the
+finished runs):"""
 
 COST_OUTRO = """\
-One paired unit of the three rows is about 2.2 core-hours, plus half a teacher (1.1 h per fold); the whole study about
-27 core-hours on this CPU. On a GPU, `JOBS=12` trains twelve of these runs side by side."""
+One paired unit of the three rows is about 2.2 core-hours, plus half a teacher (1.1 h per fold); the study at 1200
+iterations about 27 core-hours on this CPU, the five units at 2400 iterations 12.5 more. On a GPU, `JOBS=12` trains
+twelve of these runs side by side."""
 
 SCHEDULE_INTRO = """\
 The tested checkpoint is the best by validation IoU. A best checkpoint in the last 10% of training (iteration 1100 or
