@@ -183,6 +183,8 @@ def test_the_answer_moves_to_the_longer_schedule():
         'interval [-396, -4]); normal images predicted clean: model1 25 / ' \
         '150 (17%), tc-masked 45 / 150 (30%).' in text
     assert 'Status: in progress' in text  # Model 7 is still missing
+    assert '| TaiChiNet (Model 7 + curriculum), 2400 iterations | 5 | 25 |' \
+        in text  # the cost table: 1500 s per run
     # the READMEs' short table has a row per group and schedule
     rows = [r.split(' | ')[:3] for r in render.summary(led).splitlines()
             if r.startswith('| TaiChiNet |')]
