@@ -154,6 +154,18 @@ def test_the_answer_says_when_the_interval_excludes_plus_three():
     assert 'these 10 units cannot decide' in text
 
 
+def test_the_reading_pairs_taichinet_with_model7():
+    """What the curriculum adds: TaiChiNet − Model 7 on their shared units."""
+    led = ten_units([-0.05] * 10)
+    led['runs']['model7'] = {k: dict(u, Dice=u['Dice'] + d) for (k, u), d in
+                             zip(list(led['runs']['model1'].items())[:3],
+                                 (-0.04, -0.06, -0.05))}
+    text = render.render(led)
+    assert 'Model 7 − Model 1 over 3 unit(s): -5.0 ± 1.0 Dice' in text
+    assert 'TaiChiNet − Model 7 (the curriculum) over 3 unit(s): +0.0 ± 1.0 ' \
+        'Dice, 1 of 3 positive.' in text
+
+
 def test_the_answer_moves_to_the_longer_schedule():
     """Units trained for 2400 iterations: the reading gives how far the gap
     moved and answers at 2400 once seed 0 of every fold is in."""

@@ -554,6 +554,12 @@ def reading(sums: dict, fp_sums: dict, groups: dict,
         out.append(f'- Model 7 − Model 1 over {d7["n"]} unit(s): '
                    f'{fmt(d7["mean"], d7["std"], sign=True)} Dice, '
                    f'{d7["positive"]} of {d7["n"]} positive.')
+        c = pd.paired_summary(pd.paired(groups['model7'], groups['tc-masked'],
+                                        'Dice'))
+        if c['n']:  # what the curriculum adds to the same two paths
+            out.append(f'- TaiChiNet − Model 7 (the curriculum) over {c["n"]} '
+                       f'unit(s): {fmt(c["mean"], c["std"], sign=True)} Dice, '
+                       f'{c["positive"]} of {c["n"]} positive.')
     return out
 
 
