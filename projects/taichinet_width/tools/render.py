@@ -366,8 +366,8 @@ def longer_schedule(schedules: Dict[int, dict], groups: dict) -> List[str]:
                            f'; 95% interval [{fp["ci95"][0]:+.0f}, '
                            f'{fp["ci95"][1]:+.0f}]') + '); normal images '
                 'predicted clean: ' + ', '.join(
-                    f'{g} {clean(list(long[g].values()))}' for g in ('model1', 'tc-masked'))
-                + '.')
+                    f'{g} {clean(list(long[g].values()))}'
+                    for g in ('model1', 'tc-masked')) + '.')
         for g in ('model1', 'tc-masked'):
             d = pd.paired_summary(pd.paired(groups[g], long[g], 'Dice'))
             if d['n']:
