@@ -204,6 +204,12 @@ def test_the_answer_moves_to_the_longer_schedule():
                     ['| TaiChiNet', '2400', '5']]
     line = render.summary(led).splitlines()[-1]
     assert '| -1.9 ± 0.7 (0/5) | [-2.8, -1.0] |' in line
+    # Model 7's tenth unit completes the study
+    led['runs']['model7'] = dict(led['runs']['model1'])
+    text = render.render(led)
+    assert 'Status: complete' in text
+    assert 'every figure is over all of them.' in text
+    assert 'so far' not in text.split('## Cost')[0]
 
 
 def test_a_missing_work_dir_is_named(tmp_path):

@@ -102,7 +102,9 @@ def render(ledger: dict) -> str:
         f'every fold, {LONG_UNITS} units), Model 7 last. This page is',
         'regenerated from the ledger of finished units as they land '
         '(`python projects/taichinet_width/tools/render.py',
-        'WORK...`); every figure is over the units finished so far.', '']
+        'WORK...`); every figure is over '
+        + ('all of them.' if status == 'complete'
+           else 'the units finished so far.'), '']
     lines += PROTOCOL.splitlines() + ['']
     # cost
     lines += ['## Cost', '', COST_INTRO, '']
