@@ -159,11 +159,13 @@ def paired_summary(pairs) -> dict:
                 diffs=d, ci95=ci)
 
 
-def fmt_ci(ci: Optional[Tuple[float, float]], scale: float = 100) -> str:
-    """A 95% interval in points, e.g. ``[-2.1, +4.0]``."""
+def fmt_ci(ci: Optional[Tuple[float, float]], scale: float = 100,
+           digits: int = 1) -> str:
+    """A 95% interval in points, e.g. ``[-2.1, +4.0]`` (``scale=1,
+    digits=0`` for pixel counts: ``[-1544, +9802]``)."""
     if ci is None:
         return '-'
-    return f'[{scale * ci[0]:+.1f}, {scale * ci[1]:+.1f}]'
+    return f'[{scale * ci[0]:+.{digits}f}, {scale * ci[1]:+.{digits}f}]'
 
 
 def teacher_rows(runs: List[str], ref_runs: List[str]) -> List[dict]:

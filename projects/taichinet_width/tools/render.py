@@ -364,9 +364,9 @@ def longer_schedule(schedules: Dict[int, dict], groups: dict) -> List[str]:
                 '; false-positive pixels per normal image '
                 f'{fmt(fp["mean"], fp["std"], scale=1, digits=0, sign=True)}'
                 f' (fewer on {sum(x < 0 for x in fp["diffs"])} of {fp["n"]} '
-                'units' + ('' if fp['ci95'] is None else
-                           f'; 95% interval [{fp["ci95"][0]:+.0f}, '
-                           f'{fp["ci95"][1]:+.0f}]') + '); normal images '
+                'units' + ('' if fp['ci95'] is None else '; 95% interval '
+                           + pd.fmt_ci(fp['ci95'], scale=1, digits=0))
+                + '); normal images '
                 'predicted clean: ' + ', '.join(
                     f'{g} {clean(list(long[g].values()))}'
                     for g in ('model1', 'tc-masked')) + '.')
@@ -548,9 +548,9 @@ def reading(sums: dict, fp_sums: dict, groups: dict,
             '- Normal images: paired TaiChiNet − Model 1 '
             f'{fmt(d["mean"], d["std"], scale=1, digits=0, sign=True)} '
             f'false-positive pixels per image, fewer on {fewer} of {d["n"]} '
-            'units' + ('' if d['ci95'] is None else
-                       f' (95% interval [{d["ci95"][0]:+.0f}, '
-                       f'{d["ci95"][1]:+.0f}])') + '.')
+            'units' + ('' if d['ci95'] is None else ' (95% interval '
+                       + pd.fmt_ci(d['ci95'], scale=1, digits=0) + ')')
+            + '.')
     d7 = sums['model7']['Dice']
     if d7['n']:
         out.append(f'- Model 7 − Model 1 over {d7["n"]} unit(s): '
